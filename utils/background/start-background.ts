@@ -1,0 +1,2 @@
+/** Placeholder: replaced by the background wiring. */
+export function startBackground(): void {}

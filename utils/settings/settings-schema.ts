@@ -1,0 +1,195 @@
+import { z } from 'zod';
+import { BUILTIN_PLATFORM_IDS } from '../platforms/builtin-platforms';
+
+/** Current version of the stored settings layout; migrations bring older layouts up to it. */
+export const SETTINGS_VERSION = 1;
+
+/** Every `RTCStatsType` of the W3C webrtc-stats spec that the hook can forward. */
+export const STATS_TYPES = [
+  'codec',
+  'inbound-rtp',
+  'outbound-rtp',
+  'remote-inbound-rtp',
+  'remote-outbound-rtp',
+  'media-source',
+  'media-playout',
+  'peer-connection',
+  'data-channel',
+  'transport',
+  'candidate-pair',
+  'local-candidate',
+  'remote-candidate',
+  'certificate',
+] as const;
+export const statsTypeSchema = z.enum(STATS_TYPES);
+export type StatsType = z.infer<typeof statsTypeSchema>;
+
+/** Stats types forwarded when the user has not chosen: what call-quality dashboards need. */
+export const DEFAULT_STATS_TYPES: StatsType[] = [
+  'inbound-rtp',
+  'outbound-rtp',
+  'remote-inbound-rtp',
+  'remote-outbound-rtp',
+  'media-source',
+  'candidate-pair',
+  'peer-connection',
+  'transport',
+];
+
+const gatewayUrlSchema = z
+  .string()
+  .trim()
+  .refine((value) => value === '' || isHttpUrl(value), {
+    message: 'Enter an http:// or https:// URL, e.g. https://pushgateway.example.com:9091',
+  });
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A custom origin as a match pattern (`https://calls.example.com/*`, `https://*.example.com/*`)
+ * or a plain origin (`https://calls.example.com`), which is turned into a pattern.
+ */
+export const customOriginSchema = z
+  .string()
+  .trim()
+  .transform((value, ctx) => {
+    const pattern = toMatchPattern(value);
+    if (!pattern) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          'Use an origin such as https://calls.example.com or a pattern such as https://*.example.com/*',
+      });
+      return z.NEVER;
+    }
+    return pattern;
+  });
+
+const MATCH_PATTERN = /^(https?|\*):\/\/(\*|\*\.[^/*:]+|[^/*:]+)(:\d+)?\/.*$/;
+
+/** Turns an origin or match pattern into a match pattern, or undefined when it is not one. */
+export function toMatchPattern(value: string): string | undefined {
+  const trimmed = value.trim();
+  if (/^(https?):\/\/[^/*]+\/?$/.test(trimmed)) {
+    try {
+      const url = new URL(trimmed);
+      return `${url.protocol}//${url.hostname}/*`;
+    } catch {
+      return undefined;
+    }
+  }
+  if (MATCH_PATTERN.test(trimmed)) return stripPort(trimmed);
+  return undefined;
+}
+
+// Match patterns ignore ports; a port in a pattern is rejected by the browser.
+function stripPort(pattern: string): string {
+  return pattern.replace(/^([^:]+:\/\/[^/:]+):\d+/, '$1');
+}
+
+/** Thresholds and caps for the reliability machinery; all editable in the options page. */
+export const reliabilitySchema = z.object({
+  /** Consecutive failed pushes that open the network circuit breaker. Default 5. */
+  breakerFailureThreshold: z.number().int().min(1).max(100).default(5),
+  /** First half-open delay after the breaker opens, in ms. Default 1,000. */
+  halfOpenInitialDelayMs: z.number().int().min(100).max(600_000).default(1_000),
+  /** Longest half-open delay the exponential backoff grows to, in ms. Default 30,000. */
+  halfOpenMaxDelayMs: z.number().int().min(100).max(3_600_000).default(30_000),
+  /** Time a single request to the gateway may take before it is aborted, in ms. Default 5,000. */
+  requestTimeoutMs: z.number().int().min(200).max(120_000).default(5_000),
+  /** Most Pushgateway groups the outbox holds; the least recently updated is dropped past it. Default 500. */
+  outboxMaxGroups: z.number().int().min(1).max(10_000).default(500),
+  /** Most bytes of exposition text the outbox holds. Default 4,000,000. */
+  outboxMaxBytes: z.number().int().min(10_000).max(50_000_000).default(4_000_000),
+  /** Most reports waiting to be processed in the background's message queue. Default 200. */
+  queueMaxSize: z.number().int().min(1).max(10_000).default(200),
+  /** Most live peer connections tracked per tab; the oldest is evicted past it. Default 20. */
+  maxConnectionsPerTab: z.number().int().min(1).max(1_000).default(20),
+  /** Most live peer connections tracked in total. Default 200. */
+  maxConnectionsTotal: z.number().int().min(1).max(10_000).default(200),
+  /** Most stats objects accepted in one report; the rest are dropped and counted. Default 300. */
+  maxStatsPerReport: z.number().int().min(1).max(5_000).default(300),
+  /** Most series in one push body; the rest are dropped and counted. Default 5,000. */
+  maxSeriesPerPush: z.number().int().min(10).max(100_000).default(5_000),
+  /** Reports per second one tab may send before the rest are dropped and counted. Default 50. */
+  maxReportsPerTabPerSecond: z.number().int().min(1).max(10_000).default(50),
+  /** A connection with no report for this long is ended and its group deleted, in ms. Default 60,000. */
+  staleConnectionMs: z.number().int().min(1_000).max(86_400_000).default(60_000),
+  /** A connection stuck in `failed` or `disconnected` this long is ended, in ms. Default 30,000. */
+  failedConnectionTimeoutMs: z.number().int().min(1_000).max(3_600_000).default(30_000),
+});
+export type ReliabilitySettings = z.infer<typeof reliabilitySchema>;
+
+/** Where the page URL appears as a label: only its origin (default), its path without query, or not at all. */
+export const urlLabelModeSchema = z.enum(['origin', 'path', 'off']);
+/** Metric naming: Prometheus conventions (default) or the older exporters' names for existing dashboards. */
+export const namingModeSchema = z.enum(['conventional', 'legacy']);
+
+export const gatewaySchema = z.object({
+  /** Pushgateway base URL (http or https). Default '' (not configured: nothing is pushed). */
+  url: gatewayUrlSchema.default(''),
+  /** Pushgateway job name. Default 'webrtc-internals-exporter' (what the older exporters used). */
+  job: z
+    .string()
+    .trim()
+    .min(1, 'The job name cannot be empty')
+    .max(100)
+    .default('webrtc-internals-exporter'),
+  /** Basic-auth user name; empty means no auth. Default ''. */
+  username: z.string().max(200).default(''),
+  /** Basic-auth password. Default ''. */
+  password: z.string().max(500).default(''),
+  /** Send bodies gzip-compressed. Default false. */
+  gzip: z.boolean().default(false),
+});
+
+const platformsSchema = z.object(
+  Object.fromEntries(BUILTIN_PLATFORM_IDS.map((id) => [id, z.boolean().default(true)])) as Record<
+    (typeof BUILTIN_PLATFORM_IDS)[number],
+    z.ZodDefault<z.ZodBoolean>
+  >,
+);
+
+export const settingsSchema = z.object({
+  /** Layout version for migrations. Default SETTINGS_VERSION. */
+  version: z.literal(SETTINGS_VERSION).default(SETTINGS_VERSION),
+  gateway: gatewaySchema.default(gatewaySchema.parse({})),
+  /** Agent id, added as the `agent_id` label to every series. Default '' (label omitted). */
+  agentId: z.string().trim().max(128).default(''),
+  /** Interval between two `getStats()` polls of a connection, in ms. Default 2,000 (min 250). */
+  intervalMs: z.number().int().min(250).max(600_000).default(2_000),
+  /** Stats types forwarded and exported. Default DEFAULT_STATS_TYPES. */
+  statsTypes: z.array(statsTypeSchema).max(STATS_TYPES.length).default(DEFAULT_STATS_TYPES),
+  /** Built-in platforms on or off. Default: all on. */
+  platforms: platformsSchema.default(platformsSchema.parse({})),
+  /** Extra origins to capture on, as match patterns. Default []. */
+  customOrigins: z.array(customOriginSchema).max(100).default([]),
+  /** Explicitly disabled origins (exact origins, e.g. from the popup toggle). Default []. */
+  disabledOrigins: z.array(z.string().max(300)).max(500).default([]),
+  /** How the page URL appears in labels. Default 'origin'. */
+  urlLabelMode: urlLabelModeSchema.default('origin'),
+  /** Metric naming mode. Default 'conventional'. */
+  namingMode: namingModeSchema.default('conventional'),
+  /** Push the exporter's own health metrics in their own group. Default true. */
+  selfMetrics: z.boolean().default(true),
+  /** Verbose logging to the background console. Default false. */
+  debugLogging: z.boolean().default(false),
+  reliability: reliabilitySchema.default(reliabilitySchema.parse({})),
+});
+
+export type Settings = z.infer<typeof settingsSchema>;
+export type SettingsInput = z.input<typeof settingsSchema>;
+export type UrlLabelMode = z.infer<typeof urlLabelModeSchema>;
+export type NamingMode = z.infer<typeof namingModeSchema>;
+
+/** The settings every new install starts with. */
+export function defaultSettings(): Settings {
+  return settingsSchema.parse({});
+}
