@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { qualityPoint, qualityTotals } from '@/utils/quality/quality-points';
+import { createQualityHistory } from '@/utils/quality/quality-history';
+import type { RtcStat } from '@/utils/webrtc/report-schema';
+
+const report = (at: number, bytesIn: number, bytesOut: number, received: number, lost: number): RtcStat[] => [
+  { id: 'in', type: 'inbound-rtp', timestamp: at, bytesReceived: bytesIn, packetsReceived: received, packetsLost: lost, jitter: 0.004 },
+  { id: 'out', type: 'outbound-rtp', timestamp: at, bytesSent: bytesOut },
+  { id: 'cp', type: 'candidate-pair', timestamp: at, nominated: true, currentRoundTripTime: 0.02 },
+];
+
+describe('qualityPoint', () => {
+  it('derives bitrates in bits per second and loss over the interval', () => {
+    const before = qualityTotals(report(0, 0, 0, 0, 0), 0);
+    const after = qualityTotals(report(2000, 25_000, 50_000, 90, 10), 2000);
+    expect(qualityPoint(before, after)).toEqual({
+      at: 2000,
+      bitrateInBps: 100_000,
+      bitrateOutBps: 200_000,
+      lossPercent: 10,
+      rttSeconds: 0.02,
+      jitterSeconds: 0.004,
+    });
+  });
+
+  it('gives no rate when a counter went backwards (a restarted stream)', () => {
+    const before = qualityTotals(report(0, 10_000, 10_000, 10, 0), 0);
+    const after = qualityTotals(report(1000, 5_000, 20_000, 20, 0), 1000);
+    expect(qualityPoint(before, after).bitrateInBps).toBeNull();
+    expect(qualityPoint(before, after).bitrateOutBps).toBe(80_000);
+  });
+});
+
+describe('createQualityHistory', () => {
+  it('keeps at most the configured points per connection, newest last', () => {
+    const history = createQualityHistory({ maxPointsPerGroup: 3, maxGroups: 10 });
+    for (let i = 0; i <= 5; i++) history.record('g', report(i * 1000, i * 1000, 0, i, 0), i * 1000);
+    expect(history.points('g').map((p) => p.at)).toEqual([3000, 4000, 5000]);
+  });
+
+  it('forgets the oldest connection when the connection cap is reached', () => {
+    const history = createQualityHistory({ maxPointsPerGroup: 3, maxGroups: 2 });
+    for (const id of ['a', 'b', 'c']) history.record(id, report(0, 0, 0, 0, 0), 0);
+    expect(history.size()).toBe(2);
+    history.record('a', report(1000, 1, 1, 1, 0), 1000);
+    expect(history.points('a')).toEqual([]);
+  });
+});
