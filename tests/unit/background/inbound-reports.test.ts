@@ -1,0 +1,49 @@
+import { describe, expect, it } from 'vitest';
+import { MAX_REPORTS_PER_BATCH, parseInboundBatch } from '@/utils/background/inbound-reports';
+
+const sender = { tab: { id: 7 }, frameId: 3, url: 'https://meet.google.com/abc?x=1', origin: 'https://meet.google.com' };
+const statsReport = {
+  event: 'stats',
+  pcId: 'pc-1',
+  seq: 1,
+  state: 'connected',
+  stats: [{ id: 'IT01V', type: 'inbound-rtp', timestamp: 1, bytesReceived: 10, kind: 'video' }],
+};
+
+describe('parseInboundBatch', () => {
+  it('accepts a valid batch and scopes it to the sending tab and frame', () => {
+    const result = parseInboundBatch([statsReport], sender);
+    expect(result).toEqual({
+      ok: true,
+      source: { tabId: 7, frameId: 3, url: 'https://meet.google.com/abc?x=1' },
+      reports: [statsReport],
+    });
+  });
+
+  it('uses the creator origin for an about:blank frame', () => {
+    const result = parseInboundBatch([statsReport], { ...sender, url: 'about:blank' });
+    expect(result.ok && result.source.url).toBe('https://meet.google.com/');
+  });
+
+  it.each([
+    ['a non-array', { reports: [] }],
+    ['a wrong event', [{ ...statsReport, event: 'boom' }]],
+    ['a missing pcId', [{ ...statsReport, pcId: undefined }]],
+    ['an over-long pcId', [{ ...statsReport, pcId: 'x'.repeat(65) }]],
+    ['a nested object field', [{ ...statsReport, stats: [{ id: 'a', type: 'b', timestamp: 1, x: { y: { z: 1 } } }] }]],
+    ['a 10 MB string', [{ ...statsReport, stats: [{ id: 'a', type: 'b', timestamp: 1, x: 'x'.repeat(10_000_000) }] }]],
+    ['too many reports', Array.from({ length: MAX_REPORTS_PER_BATCH + 1 }, () => statsReport)],
+    ['too many stats in all', Array.from({ length: 10 }, () => ({ ...statsReport, stats: Array.from({ length: 600 }, (_, i) => ({ id: `s${i}`, type: 'codec', timestamp: 1 })) }))],
+  ])('rejects %s with a reason', (_name, data) => {
+    const result = parseInboundBatch(data, sender);
+    expect(result).toMatchObject({ ok: false, reason: 'invalid-batch' });
+    expect(!result.ok && result.detail.length).toBeGreaterThan(0);
+  });
+
+  it('rejects messages that do not come from a tab', () => {
+    expect(parseInboundBatch([statsReport], { url: 'chrome-extension://x/options.html' })).toMatchObject({
+      ok: false,
+      reason: 'not-from-tab',
+    });
+  });
+});

@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { hookReportSchema, type HookReport } from '../webrtc/report-schema';
+
+/** Most reports one relay message may carry (one per connection of the frame). */
+export const MAX_REPORTS_PER_BATCH = 50;
+/** Most stats objects one relay message may carry in all, whatever the per-report cap says. */
+export const MAX_STATS_PER_BATCH = 5_000;
+
+const batchSchema = z
+  .array(hookReportSchema)
+  .max(MAX_REPORTS_PER_BATCH)
+  .refine(
+    (reports) =>
+      reports.reduce((sum, report) => sum + (report.event === 'stats' ? report.stats.length : 0), 0) <=
+      MAX_STATS_PER_BATCH,
+    { message: `a batch may carry at most ${MAX_STATS_PER_BATCH} stats objects` },
+  );
+
+/** Where a relay message came from, as the browser (not the page) says. */
+export interface ReportSource {
+  tabId: number;
+  frameId: number;
+  /** The frame's URL; for about:blank frames, the URL of the document that made them. */
+  url: string;
+}
+
+export type InboundBatch =
+  | { ok: true; source: ReportSource; reports: HookReport[] }
+  | { ok: false; reason: 'not-from-tab' | 'invalid-batch'; detail: string };
+
+interface SenderLike {
+  tab?: { id?: number; url?: string };
+  frameId?: number;
+  url?: string;
+  origin?: string;
+}
+
+/**
+ * Validates a relay message and scopes it to the tab and frame the browser says sent it.
+ * Nothing in the payload can name another tab, frame or group.
+ */
+export function parseInboundBatch(data: unknown, sender: SenderLike): InboundBatch {
+  const tabId = sender.tab?.id;
+  if (typeof tabId !== 'number' || tabId < 0) {
+    return { ok: false, reason: 'not-from-tab', detail: 'reports are only accepted from content scripts in tabs' };
+  }
+  const parsed = batchSchema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return {
+      ok: false,
+      reason: 'invalid-batch',
+      detail: issue ? `${issue.path.join('.') || '(batch)'}: ${issue.message}` : 'invalid batch',
+    };
+  }
+  return {
+    ok: true,
+    source: { tabId, frameId: sender.frameId ?? 0, url: frameUrl(sender) },
+    reports: parsed.data,
+  };
+}
+
+function frameUrl(sender: SenderLike): string {
+  const url = sender.url ?? '';
+  // An about:blank or srcdoc frame has an opaque URL; its origin is its creator's.
+  if ((url === '' || url.startsWith('about:')) && sender.origin && sender.origin !== 'null') {
+    return `${sender.origin}/`;
+  }
+  return url || sender.tab?.url || '';
+}
