@@ -1,0 +1,65 @@
+import type { DropCounter } from './drop-counter';
+import { createBoundedMap, type Limit } from './resource-manager';
+
+export interface RateLimiterOptions {
+  /** Tokens added per second per key (e.g. `maxReportsPerTabPerSecond`). */
+  ratePerSecond: Limit;
+  /** Most tokens a key can save up, i.e. the largest burst. Default: one second's worth. */
+  burst?: Limit;
+  /** Most keys remembered; the least recently seen is forgotten past it. Default 1,000. */
+  maxKeys?: Limit;
+  drops: DropCounter;
+  /** Drop reason for refused calls. Default `rate-limited`. */
+  dropReason?: string;
+  now?: () => number;
+}
+
+export interface RateLimiter {
+  /** Takes one token of `key`'s bucket; false (and counted as a drop) when it is empty. */
+  allow(key: string, now?: number): boolean;
+  /** Forgets a key, e.g. when its tab closes. */
+  forget(key: string): void;
+  keyCount(): number;
+}
+
+interface Bucket {
+  tokens: number;
+  at: number;
+}
+
+const read = (limit: Limit) => (typeof limit === 'function' ? limit() : limit);
+
+/**
+ * Creates a per-key token-bucket rate limiter. A forgotten key starts again with a full
+ * bucket, so the key cap must be above the number of live keys (tabs), which it is by far.
+ */
+export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
+  const clock = options.now ?? Date.now;
+  const reason = options.dropReason ?? 'rate-limited';
+  const buckets = createBoundedMap<string, Bucket>({ maxSize: options.maxKeys ?? 1_000 });
+
+  return {
+    allow(key, now = clock()) {
+      const rate = Math.max(0, read(options.ratePerSecond));
+      const burst = Math.max(1, read(options.burst ?? options.ratePerSecond));
+      const bucket = buckets.get(key) ?? { tokens: burst, at: now };
+      // A clock that steps back must not mint tokens.
+      const elapsed = Math.max(0, now - bucket.at);
+      bucket.tokens = Math.min(burst, bucket.tokens + (elapsed / 1_000) * rate);
+      bucket.at = Math.max(bucket.at, now);
+      buckets.set(key, bucket);
+      if (bucket.tokens >= 1) {
+        bucket.tokens -= 1;
+        return true;
+      }
+      options.drops.count(reason);
+      return false;
+    },
+    forget(key) {
+      buckets.delete(key);
+    },
+    keyCount() {
+      return buckets.size;
+    },
+  };
+}
