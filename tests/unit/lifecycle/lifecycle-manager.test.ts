@@ -182,8 +182,8 @@ describe('lifecycle manager', () => {
     const handler = vi.fn();
     lifecycle.alarm('integrity', { periodInMinutes: 1 }, handler);
     await lifecycle.settled();
-    await fakeBrowser.alarms.onAlarm.trigger({ name: 'other', scheduledTime: 0 });
-    await fakeBrowser.alarms.onAlarm.trigger({ name: 'integrity', scheduledTime: 0 });
+    await fakeBrowser.alarms.onAlarm.trigger({ name: 'other', scheduledTime: 0, persistAcrossSessions: false });
+    await fakeBrowser.alarms.onAlarm.trigger({ name: 'integrity', scheduledTime: 0, persistAcrossSessions: false });
     expect(handler).toHaveBeenCalledTimes(1);
     expect(handler).toHaveBeenCalledWith(expect.objectContaining({ name: 'integrity' }));
   });
