@@ -1,0 +1,255 @@
+import { deliveryHealthSchema, type DeliveryHealth, type GatewayError } from '../messaging/health';
+import type { KeyValueArea } from '../storage/key-value-area';
+import type { DropCounter } from '../resilience/drop-counter';
+import { BreakerOpenError, type NetworkCircuitBreaker } from '../resilience/network-circuit-breaker';
+import type { Outbox, OutboxItem } from './outbox';
+import { isOutage, type GatewayResult, type PushgatewayClient } from './pushgateway-client';
+import { createThrottledSaver } from './throttled-saver';
+
+/**
+ * Moves the outbox to the Pushgateway through the network circuit breaker. Each flush sends
+ * the latest snapshot of every dirty group and every pending delete, a few at a time. While
+ * the breaker is open nothing is sent except cockatiel's single half-open probe, which the
+ * delivery schedules itself; when it succeeds the rest follows. A 4xx for one group is recorded
+ * and that group waits for its next snapshot, while every other group goes on.
+ */
+export interface Delivery {
+  /** Sends what is pending. Never runs twice at once: a call during a flush gets one more run after it. */
+  flush(): Promise<void>;
+  health(): DeliveryHealth;
+  /** Loads the counters a previous run left (last success, last error, counts). */
+  restore(): Promise<void>;
+  /** Makes groups the gateway refused sendable again (after the gateway settings changed) and flushes. */
+  retryRejected(): Promise<void>;
+  /** Persists the counters now. */
+  persist(): Promise<void>;
+  dispose(): void;
+}
+
+export interface DeliveryOptions {
+  outbox: Outbox;
+  client: PushgatewayClient;
+  breaker: NetworkCircuitBreaker;
+  drops: DropCounter;
+  area: KeyValueArea;
+  now?: () => number;
+  /** Requests in flight at once. Default 4. */
+  concurrency?: number;
+  /** Wait before retrying groups whose push failed while the breaker stayed closed, in ms. Default 2,000. */
+  retryDelayMs?: number;
+  storageKey?: string;
+  persistDelayMs?: number;
+}
+
+export const DELIVERY_STORAGE_KEY = 'exporter.delivery';
+
+/** Drop reasons this module counts. */
+export const DELIVERY_DROPS = {
+  pushRejected: 'push-rejected',
+  deleteRejected: 'delete-rejected',
+  statsCorrupt: 'delivery-stats-corrupt',
+} as const;
+
+const countersSchema = deliveryHealthSchema.pick({
+  pushesOk: true,
+  pushesFailed: true,
+  deletesOk: true,
+  lastAttemptAt: true,
+  lastSuccessAt: true,
+  lastError: true,
+});
+type Counters = ReturnType<typeof countersSchema.parse>;
+
+/** Creates the delivery. Call `restore()` on start, and `flush()` whenever the outbox changed. */
+export function createDelivery(options: DeliveryOptions): Delivery {
+  const { outbox, client, breaker, drops } = options;
+  const now = options.now ?? Date.now;
+  const concurrency = Math.max(1, options.concurrency ?? 4);
+  const retryDelayMs = options.retryDelayMs ?? 2_000;
+  const storageKey = options.storageKey ?? DELIVERY_STORAGE_KEY;
+  let counters: Counters = {
+    pushesOk: 0,
+    pushesFailed: 0,
+    deletesOk: 0,
+    lastAttemptAt: null,
+    lastSuccessAt: null,
+    lastError: null,
+  };
+  let running: Promise<void> | undefined;
+  let again = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timerAt = Number.POSITIVE_INFINITY;
+  let disposed = false;
+
+  const saver = createThrottledSaver({
+    delayMs: options.persistDelayMs ?? 1_000,
+    save: () => options.area.set({ [storageKey]: counters }),
+  });
+
+  /** Schedules one flush at `at`, keeping an earlier one if already set. */
+  function wakeAt(at: number): void {
+    if (disposed || at >= timerAt) return;
+    if (timer !== undefined) clearTimeout(timer);
+    timerAt = at;
+    timer = setTimeout(
+      () => {
+        timer = undefined;
+        timerAt = Number.POSITIVE_INFINITY;
+        void flush();
+      },
+      Math.max(0, at - now()),
+    );
+  }
+
+  function send(item: OutboxItem): Promise<GatewayResult> {
+    counters.lastAttemptAt = now();
+    return item.kind === 'push' ? client.push(item.groupingKey, item.body) : client.delete(item.groupingKey);
+  }
+
+  function record(item: OutboxItem, result: GatewayResult): 'ok' | 'failed' | 'rejected' | 'released' {
+    if (result.kind === 'ok') {
+      outbox.ack(item.groupId, item.version);
+      if (item.kind === 'push') counters.pushesOk += 1;
+      else counters.deletesOk += 1;
+      counters.lastSuccessAt = now();
+      saver.markDirty();
+      return 'ok';
+    }
+    if (result.kind === 'aborted') {
+      outbox.release(item.groupId);
+      return 'released';
+    }
+    // Failed deletes are counted with failed pushes: the health contract has one failure count.
+    counters.pushesFailed += 1;
+    counters.lastError = toGatewayError(result, item.groupId, now());
+    saver.markDirty();
+    if (isOutage(result)) {
+      outbox.fail(item.groupId, item.version);
+      return 'failed';
+    }
+    outbox.reject(item.groupId, item.version, counters.lastError.message);
+    drops.count(item.kind === 'push' ? DELIVERY_DROPS.pushRejected : DELIVERY_DROPS.deleteRejected);
+    return 'rejected';
+  }
+
+  async function runOnce(): Promise<void> {
+    if (!client.configured()) return;
+    // A group is tried at most once per run, so a failing one cannot spin inside a flush.
+    const attempted = new Set<string>();
+    let blocked = false;
+    let failed = false;
+
+    async function worker(): Promise<void> {
+      while (!blocked) {
+        const [item] = outbox.take(1, attempted);
+        if (!item) return;
+        attempted.add(item.groupId);
+        try {
+          const outcome = record(item, await breaker.execute(() => send(item)));
+          if (outcome === 'failed') failed = true;
+        } catch (error) {
+          if (error instanceof BreakerOpenError) {
+            outbox.release(item.groupId);
+            blocked = true;
+            return;
+          }
+          // Not expected (the client classifies instead of throwing); keep the entry and go on.
+          record(item, { kind: 'network', message: error instanceof Error ? error.message : String(error) });
+          failed = true;
+        }
+      }
+    }
+
+    await Promise.all(Array.from({ length: concurrency }, worker));
+    const retryAt = breaker.retryAt();
+    if (retryAt !== null) wakeAt(retryAt + 1);
+    else if (failed) wakeAt(now() + retryDelayMs);
+  }
+
+  function flush(): Promise<void> {
+    if (disposed) return Promise.resolve();
+    if (running) {
+      again = true;
+      return running;
+    }
+    running = (async () => {
+      try {
+        do {
+          again = false;
+          await runOnce();
+        } while (again && !disposed);
+      } finally {
+        running = undefined;
+      }
+    })();
+    return running;
+  }
+
+  return {
+    flush,
+    health() {
+      const stats = outbox.stats();
+      return {
+        configured: client.configured(),
+        breaker: breaker.state(),
+        breakerSince: breaker.since(),
+        outboxGroups: stats.groups,
+        outboxBytes: stats.bytes,
+        pendingDeletes: stats.pendingDeletes,
+        pushesOk: counters.pushesOk,
+        pushesFailed: counters.pushesFailed,
+        deletesOk: counters.deletesOk,
+        lastAttemptAt: counters.lastAttemptAt,
+        lastSuccessAt: counters.lastSuccessAt,
+        lastError: counters.lastError,
+        rejectedGroups: stats.rejected,
+      };
+    },
+    async restore() {
+      let raw: unknown;
+      try {
+        raw = await options.area.get(storageKey);
+      } catch {
+        return;
+      }
+      if (raw === undefined || raw === null) return;
+      const parsed = countersSchema.safeParse(raw);
+      if (!parsed.success) {
+        drops.count(DELIVERY_DROPS.statsCorrupt);
+        return;
+      }
+      // Counts made in this run before the restore finished are added, not lost.
+      counters = {
+        pushesOk: parsed.data.pushesOk + counters.pushesOk,
+        pushesFailed: parsed.data.pushesFailed + counters.pushesFailed,
+        deletesOk: parsed.data.deletesOk + counters.deletesOk,
+        lastAttemptAt: counters.lastAttemptAt ?? parsed.data.lastAttemptAt,
+        lastSuccessAt: counters.lastSuccessAt ?? parsed.data.lastSuccessAt,
+        lastError: counters.lastError ?? parsed.data.lastError,
+      };
+    },
+    async retryRejected() {
+      if (outbox.clearRejected() > 0) await flush();
+    },
+    persist: () => saver.flush(),
+    dispose() {
+      disposed = true;
+      if (timer !== undefined) clearTimeout(timer);
+      timer = undefined;
+      saver.dispose();
+    },
+  };
+}
+
+function toGatewayError(result: Exclude<GatewayResult, { kind: 'ok' | 'aborted' }>, groupId: string, at: number): GatewayError {
+  switch (result.kind) {
+    case 'http':
+      return { at, kind: 'http', status: result.status, message: result.message, groupId };
+    case 'timeout':
+      return { at, kind: 'timeout', message: result.message, groupId };
+    case 'network':
+      return { at, kind: 'network', message: result.message, groupId };
+    case 'config':
+      return { at, kind: 'config', message: result.message, groupId };
+  }
+}

@@ -1,0 +1,354 @@
+import { z } from 'zod';
+import type { KeyValueArea } from '../storage/key-value-area';
+import type { DropCounter } from '../resilience/drop-counter';
+import type { GroupingKey } from './pushgateway-client';
+import { createThrottledSaver } from './throttled-saver';
+
+/**
+ * The coalescing outbox. A Pushgateway push replaces the group's state, so only the latest
+ * snapshot of each group is worth sending: a newer snapshot replaces an unsent older one (that
+ * is not a loss). A pending deletion replaces any snapshot of its group. Entries are handed out
+ * with a version; an acknowledgement only clears the entry if it was not replaced meanwhile,
+ * and a group with a request in flight is not handed out again until that request is settled,
+ * so a delete can never overtake (and be undone by) an earlier push.
+ */
+export interface Outbox {
+  /** Stores the latest snapshot of a group; clears its rejected mark. */
+  put(groupId: string, groupingKey: GroupingKey, body: string): void;
+  /** Queues deletion of a group, replacing any pending snapshot of it. */
+  remove(groupId: string, groupingKey: GroupingKey): void;
+  /**
+   * What is ready to send (not in flight, not rejected, not in `skip`), least recently updated
+   * first, at most `limit` items; marks them in flight until `ack`, `fail`, `reject` or `release`.
+   */
+  take(limit?: number, skip?: ReadonlySet<string>): OutboxItem[];
+  /** Like `take` but marks nothing. */
+  peek(): OutboxItem[];
+  /** The request for this version succeeded: clear the entry unless it was replaced meanwhile. */
+  ack(groupId: string, version: number): void;
+  /** The request failed for a passing reason (outage): keep the entry for the next flush. */
+  fail(groupId: string, version: number): void;
+  /** The gateway refused this version (4xx): do not retry it until a newer snapshot or `clearRejected`. */
+  reject(groupId: string, version: number, message: string): void;
+  /** The request was not sent (breaker open, cancelled): give the entry back untouched. */
+  release(groupId: string): void;
+  /** Makes rejected entries sendable again (e.g. after the gateway settings changed). */
+  clearRejected(): number;
+  stats(): OutboxStats;
+  /** Loads the persisted outbox; entries already put in this run win over restored ones. */
+  restore(): Promise<void>;
+  /** Persists now. */
+  flush(): Promise<void>;
+  dispose(): void;
+}
+
+export interface OutboxItem {
+  groupId: string;
+  version: number;
+  kind: 'push' | 'delete';
+  groupingKey: GroupingKey;
+  /** The exposition text for a push; '' for a delete. */
+  body: string;
+  updatedAt: number;
+  /** Failed attempts so far for this entry. */
+  attempt: number;
+}
+
+export interface OutboxStats {
+  /** Groups with a snapshot waiting (including rejected ones). */
+  groups: number;
+  bytes: number;
+  pendingDeletes: number;
+  rejected: number;
+  inFlight: number;
+  persistError: string | null;
+}
+
+export interface OutboxLimits {
+  maxGroups: number;
+  maxBytes: number;
+}
+
+export interface OutboxOptions {
+  area: KeyValueArea;
+  limits: () => OutboxLimits;
+  drops: DropCounter;
+  now?: () => number;
+  storageKey?: string;
+  persistDelayMs?: number;
+}
+
+export const OUTBOX_STORAGE_KEY = 'exporter.outbox';
+
+/** Drop reasons this module counts. */
+export const OUTBOX_DROPS = {
+  evicted: 'outbox-evicted',
+  deleteEvicted: 'outbox-delete-evicted',
+  oversize: 'outbox-oversize',
+  corrupt: 'outbox-corrupt',
+} as const;
+
+const persistedEntrySchema = z.object({
+  groupId: z.string().min(1).max(1_000),
+  kind: z.enum(['push', 'delete']),
+  groupingKey: z.record(z.string().max(200), z.string().max(2_000)),
+  body: z.string(),
+  updatedAt: z.number().finite(),
+  attempt: z.number().int().min(0).default(0),
+  rejected: z.string().max(2_000).optional(),
+});
+type PersistedEntry = z.infer<typeof persistedEntrySchema>;
+
+const persistedOutboxSchema = z.object({
+  format: z.literal(1),
+  entries: z.array(z.unknown()),
+});
+
+interface Entry {
+  kind: 'push' | 'delete';
+  groupingKey: GroupingKey;
+  body: string;
+  bytes: number;
+  updatedAt: number;
+  version: number;
+  attempt: number;
+  /** The gateway's message when it refused this entry. */
+  rejected?: string;
+}
+
+/** Creates an empty outbox; call `restore()` once at start to load what a previous run left. */
+export function createOutbox(options: OutboxOptions): Outbox {
+  const now = options.now ?? Date.now;
+  const storageKey = options.storageKey ?? OUTBOX_STORAGE_KEY;
+  // Map order is the eviction order: an updated entry is moved to the end.
+  const entries = new Map<string, Entry>();
+  const inFlight = new Set<string>();
+  let version = 0;
+  let bytes = 0;
+
+  const saver = createThrottledSaver({
+    delayMs: options.persistDelayMs ?? 250,
+    save: () => options.area.set({ [storageKey]: serialize() }),
+  });
+
+  function serialize(): { format: 1; entries: PersistedEntry[] } {
+    const list: PersistedEntry[] = [];
+    for (const [groupId, entry] of entries) {
+      list.push({
+        groupId,
+        kind: entry.kind,
+        groupingKey: entry.groupingKey,
+        body: entry.body,
+        updatedAt: entry.updatedAt,
+        attempt: entry.attempt,
+        ...(entry.rejected !== undefined ? { rejected: entry.rejected } : {}),
+      });
+    }
+    return { format: 1, entries: list };
+  }
+
+  function setEntry(groupId: string, entry: Entry): void {
+    const old = entries.get(groupId);
+    if (old) {
+      bytes -= old.bytes;
+      entries.delete(groupId);
+    }
+    entries.set(groupId, entry);
+    bytes += entry.bytes;
+  }
+
+  function deleteEntry(groupId: string): void {
+    const old = entries.get(groupId);
+    if (!old) return;
+    bytes -= old.bytes;
+    entries.delete(groupId);
+  }
+
+  /** Evicts least recently updated snapshots, then deletes, until within limits; `keep` goes last. */
+  function enforceLimits(keep?: string): void {
+    const { maxGroups, maxBytes } = options.limits();
+    while (entries.size > maxGroups || bytes > maxBytes) {
+      const victim = pickVictim('push', keep) ?? pickVictim('delete', keep) ?? keep;
+      if (victim === undefined) return;
+      const entry = entries.get(victim);
+      options.drops.count(entry?.kind === 'delete' ? OUTBOX_DROPS.deleteEvicted : OUTBOX_DROPS.evicted);
+      deleteEntry(victim);
+    }
+  }
+
+  function pickVictim(kind: Entry['kind'], keep: string | undefined): string | undefined {
+    for (const [groupId, entry] of entries) {
+      if (entry.kind === kind && groupId !== keep) return groupId;
+    }
+    return undefined;
+  }
+
+  function toItem(groupId: string, entry: Entry): OutboxItem {
+    return {
+      groupId,
+      version: entry.version,
+      kind: entry.kind,
+      groupingKey: entry.groupingKey,
+      body: entry.body,
+      updatedAt: entry.updatedAt,
+      attempt: entry.attempt,
+    };
+  }
+
+  function changed(): void {
+    saver.markDirty();
+  }
+
+  return {
+    put(groupId, groupingKey, body) {
+      const size = utf8Length(body);
+      if (size > options.limits().maxBytes) {
+        // One body larger than the whole budget would evict everything else and still not fit.
+        options.drops.count(OUTBOX_DROPS.oversize);
+        return;
+      }
+      setEntry(groupId, { kind: 'push', groupingKey: { ...groupingKey }, body, bytes: size, updatedAt: now(), version: ++version, attempt: 0 });
+      enforceLimits(groupId);
+      changed();
+    },
+
+    remove(groupId, groupingKey) {
+      setEntry(groupId, { kind: 'delete', groupingKey: { ...groupingKey }, body: '', bytes: 0, updatedAt: now(), version: ++version, attempt: 0 });
+      enforceLimits(groupId);
+      changed();
+    },
+
+    take(limit = Number.POSITIVE_INFINITY, skip) {
+      const items: OutboxItem[] = [];
+      if (limit <= 0) return items;
+      for (const [groupId, entry] of entries) {
+        if (inFlight.has(groupId) || entry.rejected !== undefined || skip?.has(groupId)) continue;
+        inFlight.add(groupId);
+        items.push(toItem(groupId, entry));
+        if (items.length >= limit) break;
+      }
+      return items;
+    },
+
+    peek() {
+      const items: OutboxItem[] = [];
+      for (const [groupId, entry] of entries) {
+        if (!inFlight.has(groupId) && entry.rejected === undefined) items.push(toItem(groupId, entry));
+      }
+      return items;
+    },
+
+    ack(groupId, itemVersion) {
+      inFlight.delete(groupId);
+      if (entries.get(groupId)?.version !== itemVersion) return;
+      deleteEntry(groupId);
+      changed();
+    },
+
+    fail(groupId, itemVersion) {
+      inFlight.delete(groupId);
+      const entry = entries.get(groupId);
+      if (entry?.version !== itemVersion) return;
+      entry.attempt += 1;
+      changed();
+    },
+
+    reject(groupId, itemVersion, message) {
+      inFlight.delete(groupId);
+      const entry = entries.get(groupId);
+      if (entry?.version !== itemVersion) return;
+      entry.attempt += 1;
+      entry.rejected = message.slice(0, 2_000);
+      changed();
+    },
+
+    release(groupId) {
+      inFlight.delete(groupId);
+    },
+
+    clearRejected() {
+      let cleared = 0;
+      for (const entry of entries.values()) {
+        if (entry.rejected === undefined) continue;
+        delete entry.rejected;
+        cleared += 1;
+      }
+      if (cleared > 0) changed();
+      return cleared;
+    },
+
+    stats() {
+      let groups = 0;
+      let pendingDeletes = 0;
+      let rejected = 0;
+      for (const entry of entries.values()) {
+        if (entry.kind === 'push') groups += 1;
+        else pendingDeletes += 1;
+        if (entry.rejected !== undefined) rejected += 1;
+      }
+      return { groups, bytes, pendingDeletes, rejected, inFlight: inFlight.size, persistError: saver.lastError() };
+    },
+
+    async restore() {
+      let raw: unknown;
+      try {
+        raw = await options.area.get(storageKey);
+      } catch {
+        // Storage unavailable: run from memory; the next write tries again.
+        return;
+      }
+      if (raw === undefined || raw === null) return;
+      const parsed = persistedOutboxSchema.safeParse(raw);
+      if (!parsed.success) {
+        options.drops.count(OUTBOX_DROPS.corrupt);
+        changed();
+        return;
+      }
+      const restored: PersistedEntry[] = [];
+      for (const candidate of parsed.data.entries) {
+        const entry = persistedEntrySchema.safeParse(candidate);
+        if (entry.success) restored.push(entry.data);
+        else options.drops.count(OUTBOX_DROPS.corrupt);
+      }
+      restored.sort((a, b) => a.updatedAt - b.updatedAt);
+      // Entries put before the restore finished are newer than anything on disk: they win.
+      const fresh = new Map(entries);
+      entries.clear();
+      bytes = 0;
+      for (const item of restored) {
+        if (fresh.has(item.groupId)) continue;
+        setEntry(item.groupId, {
+          kind: item.kind,
+          groupingKey: item.groupingKey,
+          body: item.kind === 'push' ? item.body : '',
+          bytes: item.kind === 'push' ? utf8Length(item.body) : 0,
+          updatedAt: item.updatedAt,
+          version: ++version,
+          attempt: item.attempt,
+          ...(item.rejected !== undefined ? { rejected: item.rejected } : {}),
+        });
+      }
+      for (const [groupId, entry] of fresh) setEntry(groupId, entry);
+      enforceLimits();
+      if (restored.length !== parsed.data.entries.length || fresh.size > 0) changed();
+    },
+
+    flush: () => saver.flush(),
+    dispose: () => saver.dispose(),
+  };
+}
+
+/** UTF-8 byte length without allocating an encoded copy. */
+export function utf8Length(text: string): number {
+  let length = 0;
+  for (let i = 0; i < text.length; i += 1) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) length += 1;
+    else if (code < 0x800) length += 2;
+    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length) {
+      length += 4;
+      i += 1;
+    } else length += 3;
+  }
+  return length;
+}

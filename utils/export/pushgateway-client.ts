@@ -1,0 +1,233 @@
+/**
+ * Talks HTTP to a Prometheus Pushgateway: PUT a group's snapshot, DELETE a group, GET /-/ready.
+ * Never throws for network or HTTP trouble: every call resolves to a classified result, so the
+ * delivery and the circuit breaker can decide what is an outage and what is a rejection.
+ */
+
+/** What the client needs to know about the gateway; read again before every request. */
+export interface PushgatewayConfig {
+  url: string;
+  job: string;
+  username: string;
+  password: string;
+  gzip: boolean;
+  timeoutMs: number;
+}
+
+/** A grouping key: label name -> label value, without `job` (the job comes from the config). */
+export type GroupingKey = Record<string, string>;
+
+/**
+ * The outcome of one request.
+ * - ok: the gateway accepted it (2xx).
+ * - http: the gateway answered with another status; `message` is its body, trimmed and capped.
+ * - timeout: no answer within `timeoutMs`.
+ * - network: no answer at all (DNS, refused, offline, TLS, CORS...).
+ * - aborted: the caller's signal ended the request; says nothing about the gateway.
+ * - config: the request was not sent because the config or grouping key is unusable.
+ */
+export type GatewayResult =
+  | { kind: 'ok'; status: number }
+  | { kind: 'http'; status: number; message: string }
+  | { kind: 'timeout'; message: string }
+  | { kind: 'network'; message: string; code?: string }
+  | { kind: 'aborted'; message: string }
+  | { kind: 'config'; message: string };
+
+export interface PushgatewayClient {
+  /** PUT `body` as the full state of the group (series missing from it are removed). */
+  push(groupingKey: GroupingKey, body: string, signal?: AbortSignal): Promise<GatewayResult>;
+  /** DELETE the group. The gateway answers 202 even when the group does not exist. */
+  delete(groupingKey: GroupingKey, signal?: AbortSignal): Promise<GatewayResult>;
+  /** GET `/-/ready`: is the gateway up and is this the right base URL? */
+  ready(signal?: AbortSignal): Promise<GatewayResult>;
+  /** True when a gateway URL is set, i.e. pushing is meant to happen. */
+  configured(): boolean;
+}
+
+export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
+
+/** Longest gateway message kept: enough for a parse error with its line, not a whole HTML page. */
+export const MAX_MESSAGE_CHARS = 500;
+
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+/**
+ * True when a result means the gateway (or the way to it) is down or overloaded: 5xx, 429, 408,
+ * timeouts and network errors. Only these count as failures for the circuit breaker; a 4xx
+ * means the gateway is up and refused this one request.
+ */
+export function isOutage(result: GatewayResult): boolean {
+  switch (result.kind) {
+    case 'timeout':
+    case 'network':
+      return true;
+    case 'http':
+      return result.status >= 500 || result.status === 429 || result.status === 408;
+    default:
+      return false;
+  }
+}
+
+/** True when the gateway answered and refused this request (a 4xx other than 408/429), or it was unsendable. */
+export function isRejection(result: GatewayResult): boolean {
+  return result.kind === 'config' || (result.kind === 'http' && !isOutage(result));
+}
+
+/**
+ * Encodes one path segment of a Pushgateway URL. Values that contain `/` or are empty cannot
+ * travel as plain segments (a `%2F` is decoded before routing), so they use the gateway's
+ * `<label>@base64/<url-safe base64>` form; an empty value is `=`.
+ */
+export function encodePathPair(label: string, value: string): string {
+  if (value === '') return `${label}@base64/=`;
+  if (value.includes('/')) return `${label}@base64/${toBase64Url(value)}`;
+  return `${label}/${encodeURIComponent(value)}`;
+}
+
+/** Base64 (URL-safe alphabet, with padding) of the UTF-8 bytes of `value`. */
+export function toBase64Url(value: string): string {
+  const bytes = new TextEncoder().encode(value);
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary).replace(/\+/g, '-').replace(/\//g, '_');
+}
+
+/**
+ * Builds `<url>/metrics/job/<job>/<label>/<value>...`, or an error message when the job or a
+ * label name is unusable.
+ */
+export function buildGroupUrl(
+  baseUrl: string,
+  job: string,
+  groupingKey: GroupingKey,
+): { url: string } | { error: string } {
+  const base = baseUrl.trim().replace(/\/+$/, '');
+  if (base === '') return { error: 'No Pushgateway URL is configured' };
+  if (job === '') return { error: 'The job name cannot be empty' };
+  const segments = [encodePathPair('job', job)];
+  for (const [label, value] of Object.entries(groupingKey)) {
+    if (!LABEL_NAME.test(label) || label === 'job') {
+      return { error: `Grouping key label "${label.slice(0, 100)}" is not a valid label name` };
+    }
+    segments.push(encodePathPair(label, value));
+  }
+  return { url: `${base}/metrics/${segments.join('/')}` };
+}
+
+/** The `Authorization` value for HTTP basic auth; user and password are UTF-8 encoded. */
+export function basicAuthHeader(username: string, password: string): string {
+  const bytes = new TextEncoder().encode(`${username}:${password}`);
+  let binary = '';
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return `Basic ${btoa(binary)}`;
+}
+
+/** Gzips text with the platform's CompressionStream (browsers and Node 18+ have it). */
+export async function gzipText(text: string): Promise<Uint8Array> {
+  const stream = new Blob([text]).stream().pipeThrough(new CompressionStream('gzip'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+/**
+ * Creates a client. `getConfig` is read on every request, so changed settings apply at once.
+ * `fetchImpl` is for tests; by default the global `fetch` is used.
+ */
+export function createPushgatewayClient(
+  getConfig: () => PushgatewayConfig,
+  fetchImpl?: FetchLike,
+): PushgatewayClient {
+  // Called through a closure: a detached `fetch` throws "Illegal invocation" in browsers.
+  const doFetch: FetchLike = fetchImpl ?? ((input, init) => fetch(input, init));
+
+  async function groupRequest(
+    method: 'PUT' | 'DELETE',
+    groupingKey: GroupingKey,
+    body: string | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<GatewayResult> {
+    const config = getConfig();
+    const built = buildGroupUrl(config.url, config.job, groupingKey);
+    if ('error' in built) return { kind: 'config', message: built.error };
+    const headers: Record<string, string> = {};
+    if (config.username !== '') headers.Authorization = basicAuthHeader(config.username, config.password);
+    let payload: BodyInit | undefined;
+    if (body !== undefined) {
+      headers['Content-Type'] = 'text/plain; version=0.0.4; charset=utf-8';
+      if (config.gzip) {
+        headers['Content-Encoding'] = 'gzip';
+        payload = (await gzipText(body)) as Uint8Array<ArrayBuffer>;
+      } else {
+        payload = body;
+      }
+    }
+    return request(doFetch, built.url, { method, headers, body: payload }, config.timeoutMs, signal);
+  }
+
+  return {
+    push: (groupingKey, body, signal) => groupRequest('PUT', groupingKey, body, signal),
+    delete: (groupingKey, signal) => groupRequest('DELETE', groupingKey, undefined, signal),
+    async ready(signal) {
+      const config = getConfig();
+      const base = config.url.trim().replace(/\/+$/, '');
+      if (base === '') return { kind: 'config', message: 'No Pushgateway URL is configured' };
+      const headers: Record<string, string> = {};
+      if (config.username !== '') headers.Authorization = basicAuthHeader(config.username, config.password);
+      return request(doFetch, `${base}/-/ready`, { method: 'GET', headers }, config.timeoutMs, signal);
+    },
+    configured: () => getConfig().url.trim() !== '',
+  };
+}
+
+const TIMEOUT_REASON = 'pushgateway-request-timeout';
+
+/**
+ * One request with its own timeout covering the whole exchange (headers and body). A timer
+ * rather than `AbortSignal.timeout` so that fake timers in tests and a stopped worker behave alike.
+ */
+async function request(
+  doFetch: FetchLike,
+  url: string,
+  init: RequestInit,
+  timeoutMs: number,
+  outer: AbortSignal | undefined,
+): Promise<GatewayResult> {
+  if (outer?.aborted) return { kind: 'aborted', message: 'Request cancelled' };
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(TIMEOUT_REASON), timeoutMs);
+  const onOuterAbort = () => controller.abort(outer?.reason);
+  outer?.addEventListener('abort', onOuterAbort, { once: true });
+  try {
+    const response = await doFetch(url, { ...init, signal: controller.signal, credentials: 'omit', redirect: 'follow' });
+    const text = await readCapped(response);
+    if (response.ok) return { kind: 'ok', status: response.status };
+    return { kind: 'http', status: response.status, message: text || response.statusText || `HTTP ${response.status}` };
+  } catch (error) {
+    if (controller.signal.aborted) {
+      if (controller.signal.reason === TIMEOUT_REASON) {
+        return { kind: 'timeout', message: `No answer within ${timeoutMs} ms` };
+      }
+      return { kind: 'aborted', message: 'Request cancelled' };
+    }
+    return networkResult(error);
+  } finally {
+    clearTimeout(timer);
+    outer?.removeEventListener('abort', onOuterAbort);
+  }
+}
+
+async function readCapped(response: Response): Promise<string> {
+  // An error page can be large: keep only what a person reads.
+  const text = await response.text();
+  const trimmed = text.trim();
+  return trimmed.length > MAX_MESSAGE_CHARS ? `${trimmed.slice(0, MAX_MESSAGE_CHARS)}…` : trimmed;
+}
+
+function networkResult(error: unknown): GatewayResult {
+  // Browsers give a bare TypeError ("Failed to fetch"); Node adds a cause with a system code.
+  const cause = (error as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
+  const code = typeof cause?.code === 'string' ? cause.code : undefined;
+  const base = error instanceof Error ? error.message : String(error);
+  const detail = typeof cause?.message === 'string' ? `${base}: ${cause.message}` : base;
+  return { kind: 'network', message: detail.slice(0, MAX_MESSAGE_CHARS), ...(code ? { code } : {}) };
+}
