@@ -139,6 +139,7 @@ export function createLifecycle(options: LifecycleOptions = {}): Lifecycle {
     alarm(name, info, handler) {
       if (controller.signal.aborted) return noop;
       const api = alarms();
+      if (!api?.onAlarm) throw new Error('lifecycle: browser.alarms is not available here (is the "alarms" permission declared?)');
       const listener = (alarm: Browser.alarms.Alarm) => {
         if (alarm.name === name) guarded(() => handler(alarm), `alarm ${name}`)();
       };

@@ -241,3 +241,17 @@ describe('lifecycle manager', () => {
     expect(event.handlers[0]?.()).toBe(true);
   });
 });
+
+describe('lifecycle manager without the alarms API', () => {
+  it('says clearly that alarms are missing instead of failing later', () => {
+    const lifecycle = createLifecycle({ alarms: undefined });
+    const original = fakeBrowser.alarms;
+    Object.assign(fakeBrowser, { alarms: undefined });
+    try {
+      expect(() => lifecycle.alarm('a', { periodInMinutes: 1 }, () => {})).toThrow(/alarms.*permission/);
+    } finally {
+      Object.assign(fakeBrowser, { alarms: original });
+    }
+    expect(lifecycle.registeredCount()).toBe(0);
+  });
+});
