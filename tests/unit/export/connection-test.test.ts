@@ -117,7 +117,10 @@ describe('connection test', () => {
   });
 
   it('asks the browser for the port-less match pattern of the gateway', async () => {
-    const contains = vi.spyOn(fakeBrowser.permissions, 'contains').mockResolvedValue(true);
+    const contains = vi
+      .spyOn(fakeBrowser.permissions, 'contains')
+      // fake-browser types contains() as resolving to void; the real API resolves to a boolean.
+      .mockImplementation((async () => true) as unknown as typeof fakeBrowser.permissions.contains);
     expect(await hasGatewayPermission('http://127.0.0.1:9091')).toBe(true);
     expect(contains).toHaveBeenCalledWith({ origins: ['http://127.0.0.1/*'] });
     expect(gatewayPermissionPattern('https://gw.example.com:8443')).toBe('https://gw.example.com/*');
