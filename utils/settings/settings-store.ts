@@ -1,0 +1,366 @@
+import type { z } from 'zod';
+import type { storageHealthSchema } from '../messaging/health';
+import {
+  describeError,
+  type StorageCircuitBreakerOptions,
+} from '../resilience/storage-circuit-breaker';
+import {
+  getArea,
+  getBrowserStorage,
+  itemBytes,
+  type StorageChangeListener,
+  type StorageLike,
+} from '../storage/browser-storage';
+import { createGuardedArea, type GuardedArea } from '../storage/guarded-area';
+import { LEGACY_KEYS, hasLegacySettings, migrateLegacySettings } from './legacy-migration';
+import { applyManagedPolicy, getPath, setPath, type PolicyResult } from './managed-policy';
+import { repairSettings } from './settings-repair';
+import { settingsSchema, type Settings, type SettingsInput } from './settings-schema';
+import type { LoadedSettings, SaveResult, SettingsStore } from './settings-store-types';
+
+type StorageHealth = z.infer<typeof storageHealthSchema>;
+type SettingsTier = StorageHealth['tier'];
+
+export interface SettingsStoreOptions {
+  /** Defaults to `browser.storage`; tests pass a fault-injecting wrapper. */
+  storage?: StorageLike;
+  /** Storage key of the settings record. Default 'settings'. */
+  key?: string;
+  /**
+   * Saves within this window are written once (sync allows ~120 writes a minute). save()
+   * still resolves only once its value is persisted. Default 200 ms; 0 writes at once.
+   */
+  debounceMs?: number;
+  /** Largest item sync accepts, in bytes. Default the area's QUOTA_BYTES_PER_ITEM, else 8,192. */
+  syncItemQuotaBytes?: number;
+  /** Longest wait for `storage.managed`, which may never answer where no policy exists, in ms. Default 2,000. */
+  managedTimeoutMs?: number;
+  breaker?: StorageCircuitBreakerOptions;
+  now?: () => number;
+}
+
+/** The settings store plus what the background and tests need beyond the contract. */
+export interface ResilientSettingsStore extends SettingsStore {
+  /** Policy fields that were ignored at the last load (unknown or invalid). */
+  policyIssues(): PolicyResult['issues'];
+  /** Writes a pending debounced save now. */
+  flush(): Promise<void>;
+  /** Removes the storage listener and cancels timers. */
+  dispose(): void;
+}
+
+interface StoredRecord {
+  value: unknown;
+  savedAt: number;
+  tier: SettingsTier;
+}
+
+interface PendingSave {
+  user: Settings;
+  waiters: { resolve: () => void }[];
+  timer: ReturnType<typeof setTimeout> | undefined;
+}
+
+/**
+ * Creates the settings store (seed plan 3.2 for settings): the record lives in
+ * `storage.sync` under one key with its save time beside it (`<key>SavedAt`, written in the
+ * same set() call); when sync fails, is over quota, or the record is larger than sync's per-item
+ * quota, it goes to `storage.local`, and to memory when both fail. Loading reads both areas
+ * and takes the newest record, so a fallback copy is never shadowed by an older sync copy.
+ * A sync write that succeeds removes the local copy.
+ *
+ * Loading never throws: fields are validated one by one and invalid ones replaced by defaults
+ * (reported in `invalidFields`); loading never writes back repairs, so a record of a newer
+ * version is not destroyed by a downgrade. The older exporters' flat keys are migrated once,
+ * when no record exists, and left in place (see legacy-migration.ts). Admin policy from
+ * `storage.managed` overrides fields one by one and locks them; save() keeps the user's
+ * earlier value of a locked field, so removing the policy restores the user's own choice.
+ */
+export function createSettingsStore(options: SettingsStoreOptions = {}): ResilientSettingsStore {
+  const storage = options.storage ?? getBrowserStorage();
+  const key = options.key ?? 'settings';
+  const savedAtKey = `${key}SavedAt`;
+  const debounceMs = options.debounceMs ?? 200;
+  const now = options.now ?? Date.now;
+  const managedTimeoutMs = options.managedTimeoutMs ?? 2_000;
+
+  const rawSync = getArea(storage, 'sync');
+  const rawLocal = getArea(storage, 'local');
+  const managed = getArea(storage, 'managed');
+  const sync: GuardedArea | undefined = rawSync ? createGuardedArea('sync', rawSync, options.breaker) : undefined;
+  const local: GuardedArea | undefined = rawLocal
+    ? createGuardedArea('local', rawLocal, options.breaker)
+    : undefined;
+  const syncItemQuota = options.syncItemQuotaBytes ?? rawSync?.QUOTA_BYTES_PER_ITEM ?? 8_192;
+
+  let tier: SettingsTier = sync ? 'sync' : local ? 'local' : 'memory';
+  let lastError: string | null = null;
+  let memoryRecord: StoredRecord | undefined;
+  let lastSavedAt = 0;
+  let lastUser: Settings | undefined;
+  let lastPolicy: unknown = undefined;
+  let lastPolicyIssues: PolicyResult['issues'] = [];
+  let pending: PendingSave | undefined;
+  let writeChain: Promise<unknown> = Promise.resolve();
+  const watchers = new Set<(loaded: LoadedSettings) => void>();
+  let listening = false;
+
+  function fail(error: unknown): void {
+    lastError = describeError(error);
+  }
+
+  async function readManaged(): Promise<unknown> {
+    if (!managed) return undefined;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      // Chrome without policy answers {}; Firefox without a policy manifest rejects; both mean none.
+      return await Promise.race([
+        managed.get(null),
+        new Promise<undefined>((resolve) => {
+          timer = setTimeout(() => resolve(undefined), managedTimeoutMs);
+        }),
+      ]);
+    } catch {
+      return undefined;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async function readRecord(area: GuardedArea | undefined): Promise<StoredRecord | undefined | 'failed'> {
+    if (!area) return 'failed';
+    try {
+      const values = await area.getMany([key, savedAtKey]);
+      if (values[key] === undefined) return undefined;
+      const savedAt = typeof values[savedAtKey] === 'number' ? (values[savedAtKey] as number) : 0;
+      return { value: values[key], savedAt, tier: area.name as SettingsTier };
+    } catch (error) {
+      fail(error);
+      return 'failed';
+    }
+  }
+
+  async function readLegacy(): Promise<Record<string, unknown> | undefined> {
+    if (!sync) return undefined;
+    try {
+      const values = await sync.getMany([...LEGACY_KEYS]);
+      return hasLegacySettings(values) ? values : undefined;
+    } catch (error) {
+      fail(error);
+      return undefined;
+    }
+  }
+
+  /** Writes the user's settings to the best tier that takes them; returns that tier. */
+  async function persist(user: Settings): Promise<SettingsTier> {
+    const savedAt = Math.max(now(), lastSavedAt + 1);
+    lastSavedAt = savedAt;
+    const items = { [key]: user, [savedAtKey]: savedAt };
+
+    if (sync) {
+      const bytes = itemBytes(key, user);
+      if (bytes <= syncItemQuota) {
+        try {
+          await sync.set(items);
+          tier = 'sync';
+          memoryRecord = undefined;
+          // The local copy is older now; remove it so it cannot be mistaken for the newest.
+          await local?.remove([key, savedAtKey]).catch(fail);
+          return tier;
+        } catch (error) {
+          fail(error);
+        }
+      } else {
+        lastError = `settings are ${bytes} bytes, over sync's ${syncItemQuota}-byte item quota: kept in local`;
+      }
+    }
+    if (local) {
+      try {
+        await local.set(items);
+        tier = 'local';
+        memoryRecord = undefined;
+        return tier;
+      } catch (error) {
+        fail(error);
+      }
+    }
+    // Only a record that no storage took is kept here, to be persisted once storage answers.
+    memoryRecord = { value: user, savedAt, tier: 'memory' };
+    tier = 'memory';
+    return tier;
+  }
+
+  function effective(user: Settings, policy: unknown, invalidFields: string[]): LoadedSettings {
+    const applied = applyManagedPolicy(user, policy);
+    lastPolicyIssues = applied.issues;
+    return { settings: applied.settings, invalidFields, lockedFields: applied.lockedFields };
+  }
+
+  async function load(): Promise<LoadedSettings> {
+    const [policy, fromSync, fromLocal] = await Promise.all([readManaged(), readRecord(sync), readRecord(local)]);
+    lastPolicy = policy;
+    const candidates = [fromSync, fromLocal, memoryRecord].filter(
+      (record): record is StoredRecord => record !== undefined && record !== 'failed',
+    );
+    // Newest wins; on a tie the earlier (preferred) tier does.
+    const newest = candidates.reduce<StoredRecord | undefined>(
+      (best, record) => (best === undefined || record.savedAt > best.savedAt ? record : best),
+      undefined,
+    );
+
+    if (newest) {
+      lastSavedAt = Math.max(lastSavedAt, newest.savedAt);
+      const repaired = repairSettings(newest.value);
+      lastUser = repaired.settings;
+      if (newest.tier === 'memory' && (fromSync !== 'failed' || fromLocal !== 'failed')) {
+        // Saved while storage was down; storage answers again, so persist it now.
+        await persist(repaired.settings);
+      } else {
+        tier = newest.tier;
+      }
+      return effective(repaired.settings, policy, repaired.invalidFields);
+    }
+
+    const legacy = fromSync === 'failed' ? undefined : await readLegacy();
+    if (legacy) {
+      const repaired = repairSettings(migrateLegacySettings(legacy));
+      lastUser = repaired.settings;
+      await persist(repaired.settings);
+      return effective(repaired.settings, policy, repaired.invalidFields);
+    }
+
+    tier = fromSync !== 'failed' ? 'sync' : fromLocal !== 'failed' ? 'local' : 'memory';
+    const repaired = repairSettings(undefined);
+    lastUser = repaired.settings;
+    return effective(repaired.settings, policy, []);
+  }
+
+  function runWrite(save: PendingSave): void {
+    if (pending === save) pending = undefined;
+    clearTimeout(save.timer);
+    writeChain = writeChain
+      .then(() => persist(save.user))
+      .catch(fail)
+      .finally(() => {
+        for (const waiter of save.waiters) waiter.resolve();
+        if (tier === 'memory') void notifyWatchers();
+      });
+  }
+
+  function schedule(user: Settings): Promise<void> {
+    return new Promise<void>((resolve) => {
+      if (pending) {
+        pending.user = user;
+        pending.waiters.push({ resolve });
+        return;
+      }
+      const save: PendingSave = { user, waiters: [{ resolve }], timer: undefined };
+      if (debounceMs <= 0) {
+        runWrite(save);
+        return;
+      }
+      pending = save;
+      save.timer = setTimeout(() => runWrite(save), debounceMs);
+    });
+  }
+
+  async function save(next: SettingsInput): Promise<SaveResult> {
+    const parsed = settingsSchema.safeParse(next);
+    if (!parsed.success) {
+      return {
+        ok: false,
+        issues: parsed.error.issues.map((issue) => ({
+          path: issue.path.map(String).join('.'),
+          message: issue.message,
+        })),
+      };
+    }
+    if (lastUser === undefined) await load();
+    const previous = lastUser ?? parsed.data;
+    const locked = applyManagedPolicy(previous, lastPolicy).lockedFields;
+    const user = structuredClone(parsed.data) as Record<string, unknown>;
+    // A locked field keeps the user's own earlier value: policy decides while it exists.
+    for (const path of locked) setPath(user, path, getPath(previous, path));
+    const userSettings = settingsSchema.parse(user);
+    lastUser = userSettings;
+    await schedule(userSettings);
+    return { ok: true, settings: applyManagedPolicy(userSettings, lastPolicy).settings };
+  }
+
+  let reloading: Promise<void> | undefined;
+  let reloadAgain = false;
+  async function notifyWatchers(): Promise<void> {
+    if (reloading) {
+      reloadAgain = true;
+      return reloading;
+    }
+    reloading = (async () => {
+      do {
+        reloadAgain = false;
+        const loaded = await load();
+        for (const watcher of watchers) {
+          try {
+            watcher(loaded);
+          } catch {
+            // One watcher's bug must not stop the others.
+          }
+        }
+      } while (reloadAgain);
+    })().finally(() => {
+      reloading = undefined;
+    });
+    return reloading;
+  }
+
+  const relevantKeys = new Set<string>([key, savedAtKey, ...LEGACY_KEYS]);
+  const onChanged: StorageChangeListener = (changes, areaName) => {
+    if (areaName === 'managed' || ((areaName === 'sync' || areaName === 'local') && Object.keys(changes).some((changed) => relevantKeys.has(changed)))) {
+      void notifyWatchers();
+    }
+  };
+
+  function listen(on: boolean): void {
+    try {
+      if (on && !listening) storage.onChanged?.addListener(onChanged);
+      if (!on && listening) storage.onChanged?.removeListener(onChanged);
+      listening = on;
+    } catch (error) {
+      fail(error);
+    }
+  }
+
+  return {
+    load,
+    save,
+    watch(callback) {
+      watchers.add(callback);
+      listen(true);
+      return () => {
+        watchers.delete(callback);
+        if (watchers.size === 0) listen(false);
+      };
+    },
+    health() {
+      const breakers = [sync, local].filter((area): area is GuardedArea => area !== undefined);
+      return {
+        tier,
+        // The preferred area's breaker: open means sync is known broken, whatever tier is in use.
+        breaker: breakers[0]?.breaker.state() ?? 'closed',
+        failures: breakers.reduce((sum, area) => sum + area.breaker.health().failures, 0),
+        lastError,
+      };
+    },
+    policyIssues() {
+      return lastPolicyIssues;
+    },
+    async flush() {
+      if (pending) runWrite(pending);
+      await writeChain;
+    },
+    dispose() {
+      listen(false);
+      watchers.clear();
+      if (pending) runWrite(pending);
+    },
+  };
+}
