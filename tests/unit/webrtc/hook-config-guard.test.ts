@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { readHookConfig } from '@/utils/webrtc/hook-config-guard';
+import { hookConfigSchema, type HookConfig } from '@/utils/messaging/hook-config';
+
+const VALID: HookConfig = {
+  enabled: true,
+  intervalMs: 1_000,
+  statsTypes: ['inbound-rtp', 'outbound-rtp'],
+  failedConnectionTimeoutMs: 30_000,
+  maxStatsPerReport: 300,
+  maxConnections: 20,
+};
+
+describe('readHookConfig', () => {
+  it('accepts a config the schema accepts, unchanged', () => {
+    expect(hookConfigSchema.parse(VALID)).toEqual(VALID);
+    expect(readHookConfig(VALID)).toEqual(VALID);
+  });
+
+  it.each([
+    ['null', null],
+    ['a string', 'enabled'],
+    ['enabled as a string', { ...VALID, enabled: 'true' }],
+    ['an interval below the schema minimum', { ...VALID, intervalMs: 10 }],
+    ['an interval above the schema maximum', { ...VALID, intervalMs: 600_001 }],
+    ['a fractional interval', { ...VALID, intervalMs: 1000.5 }],
+    ['an interval as a string', { ...VALID, intervalMs: '1000' }],
+    ['a failed timeout below the minimum', { ...VALID, failedConnectionTimeoutMs: 10 }],
+    ['zero stats per report', { ...VALID, maxStatsPerReport: 0 }],
+    ['zero connections', { ...VALID, maxConnections: 0 }],
+    ['stats types as a string', { ...VALID, statsTypes: 'inbound-rtp' }],
+    ['a non-string stats type', { ...VALID, statsTypes: [{ toString: (): string => 'inbound-rtp' }] }],
+    ['too many stats types', { ...VALID, statsTypes: Array.from({ length: 33 }, () => 'codec') }],
+  ])('rejects %s', (_name, value) => {
+    expect(readHookConfig(value)).toBeNull();
+  });
+
+  it('clamps limits to the hook ceilings', () => {
+    expect(readHookConfig({ ...VALID, maxStatsPerReport: 1e9, maxConnections: 1e9 })).toMatchObject({
+      maxStatsPerReport: 5_000,
+      maxConnections: 1_000,
+    });
+  });
+
+  it('copies the stats types so a page cannot change them afterwards', () => {
+    const input = { ...VALID, statsTypes: ['inbound-rtp'] };
+    const config = readHookConfig(input);
+    input.statsTypes.push('codec');
+    expect(config?.statsTypes).toEqual(['inbound-rtp']);
+  });
+});

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { shapeStatsReport, toPlainStat } from '@/utils/webrtc/stats-shaper';
+import { rtcStatSchema } from '@/utils/webrtc/report-schema';
+import { CALLER_STATS, statsReportOf } from './fake-peer-connection';
+
+const RTP = new Set(['inbound-rtp', 'outbound-rtp']);
+
+describe('shapeStatsReport', () => {
+  it('keeps only the wanted types of a recorded Chromium report', () => {
+    const { stats } = shapeStatsReport(statsReportOf(CALLER_STATS), RTP, 300);
+    const expected = CALLER_STATS.filter((stat) => RTP.has(String(stat.type))).length;
+    expect(expected).toBeGreaterThan(0);
+    expect(stats).toHaveLength(expected);
+    expect(new Set(stats.map((stat) => stat.type))).toEqual(RTP);
+  });
+
+  it('produces objects the relay schema accepts, for every type in the recording', () => {
+    const all = new Set(CALLER_STATS.map((stat) => String(stat.type)));
+    const { stats, malformed } = shapeStatsReport(statsReportOf(CALLER_STATS), all, 300);
+    expect(malformed).toBe(0);
+    expect(stats).toHaveLength(CALLER_STATS.length);
+    for (const stat of stats) expect(rtcStatSchema.safeParse(stat).success).toBe(true);
+  });
+
+  it('keeps records of numbers such as qualityLimitationDurations', () => {
+    const { stats } = shapeStatsReport(statsReportOf(CALLER_STATS), new Set(['outbound-rtp']), 300);
+    const video = stats.find((stat) => stat.kind === 'video');
+    expect(video?.qualityLimitationDurations).toEqual(expect.objectContaining({ none: expect.any(Number) }));
+  });
+
+  it('caps the number of stats objects and counts the rest', () => {
+    const all = new Set(CALLER_STATS.map((stat) => String(stat.type)));
+    const shaped = shapeStatsReport(statsReportOf(CALLER_STATS), all, 5);
+    expect(shaped.stats).toHaveLength(5);
+    expect(shaped.overCap).toBe(CALLER_STATS.length - 5);
+  });
+
+  it('counts entries that are not objects as malformed', () => {
+    const report = new Map<string, unknown>([['x', 42], ['y', { id: 'y', type: 'codec', timestamp: 'soon' }]]);
+    expect(shapeStatsReport(report, new Set(['codec']), 10)).toEqual({ stats: [], overCap: 0, malformed: 2 });
+  });
+});
+
+describe('toPlainStat', () => {
+  const base = { id: 'OT01', type: 'outbound-rtp', timestamp: 1 };
+
+  it.each([
+    ['an array', { trackIds: ['a', 'b'] }],
+    ['a nested object with strings', { nested: { a: 'x' } }],
+    ['a function', { fn: () => 1 }],
+    ['NaN', { value: Number.NaN }],
+    ['Infinity', { value: Number.POSITIVE_INFINITY }],
+    ['a long string', { sdp: 'x'.repeat(257) }],
+    ['null', { value: null }],
+    ['a bigint', { value: 1n }],
+  ])('drops %s', (_name, extra) => {
+    expect(toPlainStat({ ...base, ...extra })).toEqual(base);
+  });
+
+  it('keeps numbers, booleans and short strings', () => {
+    const stat = { ...base, bytesSent: 10, active: true, rid: 'h' };
+    expect(toPlainStat(stat)).toEqual(stat);
+  });
+
+  it.each([
+    ['no id', { type: 'codec', timestamp: 1 }],
+    ['a numeric type', { id: 'a', type: 3, timestamp: 1 }],
+    ['no timestamp', { id: 'a', type: 'codec' }],
+  ])('refuses a stat with %s', (_name, stat) => {
+    expect(toPlainStat(stat)).toBeNull();
+  });
+
+  it('keeps at most the schema maximum of fields', () => {
+    const wide: Record<string, unknown> = { ...base };
+    for (let index = 0; index < 300; index++) wide[`f${index}`] = index;
+    const stat = toPlainStat(wide);
+    expect(Object.keys(stat ?? {})).toHaveLength(200);
+    expect(rtcStatSchema.safeParse(stat).success).toBe(true);
+  });
+});
