@@ -42,6 +42,7 @@ export interface DeliveryOptions {
 }
 
 export const DELIVERY_STORAGE_KEY = 'exporter.delivery';
+const MIN_WAKE_MS = 50;
 
 /** Drop reasons this module counts. */
 export const DELIVERY_DROPS = {
@@ -161,8 +162,11 @@ export function createDelivery(options: DeliveryOptions): Delivery {
     }
 
     await Promise.all(Array.from({ length: concurrency }, worker));
+    const stats = outbox.stats();
+    if (stats.groups + stats.pendingDeletes - stats.rejected <= 0) return;
     const retryAt = breaker.retryAt();
-    if (retryAt !== null) wakeAt(retryAt + 1);
+    // Never sooner than a short pause: a wake-up must not turn into a busy loop.
+    if (retryAt !== null) wakeAt(Math.max(retryAt + 1, now() + MIN_WAKE_MS));
     else if (failed) wakeAt(now() + retryDelayMs);
   }
 

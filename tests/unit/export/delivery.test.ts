@@ -221,6 +221,17 @@ describe('delivery', () => {
     expect(drops.total()).toBe(0);
   });
 
+  it('does not keep waking itself while the breaker is open and nothing is pending', async () => {
+    const delivery = make();
+    for (let i = 0; i < 3; i += 1) await breaker.execute(async () => DOWN);
+    expect(breaker.state()).toBe('open');
+    await vi.advanceTimersByTimeAsync(5_000);
+    await delivery.flush();
+    await outbox.flush();
+    expect(vi.getTimerCount()).toBe(0);
+    expect(fake.calls).toHaveLength(0);
+  });
+
   it('retries a failed push by itself while the breaker is still closed', async () => {
     const delivery = make({ retryDelayMs: 500 });
     fake.answer(() => ({ kind: 'timeout', message: 'No answer within 5000 ms' }));
