@@ -1,5 +1,6 @@
 import {
   CircuitState,
+  TaskCancelledError,
   ConsecutiveBreaker,
   ExponentialBackoff,
   TimeoutStrategy,
@@ -186,7 +187,7 @@ export function createStorageCircuitBreaker(
           ? new StorageError('circuit-open', `storage${options.name ? `.${options.name}` : ''}: circuit open`, {
               cause: error,
             })
-          : error instanceof Error && error.name === 'TaskCancelledError'
+          : error instanceof TaskCancelledError
             ? new StorageError('transient', `storage${options.name ? `.${options.name}` : ''}: timed out`, {
                 cause: error,
               })

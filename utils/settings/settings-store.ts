@@ -19,6 +19,8 @@ import { settingsSchema, type Settings, type SettingsInput } from './settings-sc
 import type { LoadedSettings, SaveResult, SettingsStore } from './settings-store-types';
 
 type StorageHealth = z.infer<typeof storageHealthSchema>;
+
+const NO_POLICY_PATTERN = /manifest not found|not supported|not implemented/i;
 type SettingsTier = StorageHealth['tier'];
 
 export interface SettingsStoreOptions {
@@ -109,26 +111,40 @@ export function createSettingsStore(options: SettingsStoreOptions = {}): Resilie
     lastError = describeError(error);
   }
 
-  async function readManaged(): Promise<unknown> {
+  async function readManagedOnce(): Promise<unknown> {
     if (!managed) return undefined;
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await managed.get(null);
+      } catch (error) {
+        // Firefox without a policy manifest rejects: that means "no policy", not a failure.
+        if (NO_POLICY_PATTERN.test(describeError(error))) return undefined;
+        if (attempt >= 2) {
+          fail(error);
+          return undefined;
+        }
+        await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
+      }
+    }
+  }
+
+  /** The admin policy, or undefined when there is none or it cannot be read in time. */
+  async function readManaged(): Promise<unknown> {
     let timer: ReturnType<typeof setTimeout> | undefined;
     try {
-      // Chrome without policy answers {}; Firefox without a policy manifest rejects; both mean none.
       return await Promise.race([
-        managed.get(null),
+        readManagedOnce(),
         new Promise<undefined>((resolve) => {
           timer = setTimeout(() => resolve(undefined), managedTimeoutMs);
         }),
       ]);
-    } catch {
-      return undefined;
     } finally {
       clearTimeout(timer);
     }
   }
 
   async function readRecord(area: GuardedArea | undefined): Promise<StoredRecord | undefined | 'failed'> {
-    if (!area) return 'failed';
+    if (!area) return undefined;
     try {
       const values = await area.getMany([key, savedAtKey]);
       if (values[key] === undefined) return undefined;
@@ -140,14 +156,14 @@ export function createSettingsStore(options: SettingsStoreOptions = {}): Resilie
     }
   }
 
-  async function readLegacy(): Promise<Record<string, unknown> | undefined> {
+  async function readLegacy(): Promise<Record<string, unknown> | undefined | 'failed'> {
     if (!sync) return undefined;
     try {
       const values = await sync.getMany([...LEGACY_KEYS]);
       return hasLegacySettings(values) ? values : undefined;
     } catch (error) {
       fail(error);
-      return undefined;
+      return 'failed';
     }
   }
 
@@ -212,7 +228,7 @@ export function createSettingsStore(options: SettingsStoreOptions = {}): Resilie
       lastSavedAt = Math.max(lastSavedAt, newest.savedAt);
       const repaired = repairSettings(newest.value);
       lastUser = repaired.settings;
-      if (newest.tier === 'memory' && (fromSync !== 'failed' || fromLocal !== 'failed')) {
+      if (newest.tier === 'memory' && ((sync && fromSync !== 'failed') || (local && fromLocal !== 'failed'))) {
         // Saved while storage was down; storage answers again, so persist it now.
         await persist(repaired.settings);
       } else {
@@ -221,15 +237,18 @@ export function createSettingsStore(options: SettingsStoreOptions = {}): Resilie
       return effective(repaired.settings, policy, repaired.invalidFields);
     }
 
-    const legacy = fromSync === 'failed' ? undefined : await readLegacy();
-    if (legacy) {
+    const legacy = fromSync === 'failed' ? 'failed' : await readLegacy();
+    if (legacy !== undefined && legacy !== 'failed') {
       const repaired = repairSettings(migrateLegacySettings(legacy));
       lastUser = repaired.settings;
       await persist(repaired.settings);
       return effective(repaired.settings, policy, repaired.invalidFields);
     }
 
-    tier = fromSync !== 'failed' ? 'sync' : fromLocal !== 'failed' ? 'local' : 'memory';
+    // Nothing found. If an area could not be read, the user's settings may exist there: say
+    // so with the memory tier rather than claim the defaults are what is stored.
+    const uncertain = fromSync === 'failed' || fromLocal === 'failed' || legacy === 'failed';
+    tier = uncertain ? 'memory' : sync ? 'sync' : local ? 'local' : 'memory';
     const repaired = repairSettings(undefined);
     lastUser = repaired.settings;
     return effective(repaired.settings, policy, []);

@@ -180,18 +180,25 @@ export function createResilientArea(options: ResilientAreaOptions): ResilientAre
     }
   }
 
-  /** Reads tiers above the active one for keys never written down here (best effort). */
+  /**
+   * Reads tiers above the active one for keys never written down here. A tier that cannot be
+   * read makes the whole read fail: "could not read" must not pass for "not stored", or a
+   * restart would quietly start from empty state while the data still sits above.
+   */
   async function readThrough(keys: string[], found: Record<string, unknown>): Promise<void> {
     const missing = keys.filter((key) => !(key in found) && !dirty.has(key));
     for (let index = active - 1; index >= 0 && missing.length > 0; index -= 1) {
+      const tier = tierAt(index);
       try {
-        const values = await tierAt(index).getMany(missing);
+        const values = await tier.getMany(missing);
         for (const [key, value] of Object.entries(values)) {
           found[key] = value;
           missing.splice(missing.indexOf(key), 1);
         }
       } catch (error) {
         recordError(error);
+        const cause = toStorageError(error, tier.name);
+        throw new StorageError(cause.kind === 'invalid-data' ? 'transient' : cause.kind, `${missing.join(', ')} not readable from ${tier.name}: ${cause.message}`, { cause });
       }
     }
   }

@@ -153,6 +153,21 @@ describe('createSettingsStore', () => {
       expect((await fakeBrowser.storage.sync.get('settings')).settings).toEqual(next);
     });
 
+    it('does not claim the defaults are stored when sync could not be read', async () => {
+      await fakeBrowser.storage.sync.set({ settings: withChanges((s) => (s.agentId = 'stored')), settingsSavedAt: 1 });
+      faulty.setFault('sync', 'down');
+      const settings = store();
+
+      const loaded = await settings.load();
+
+      expect(loaded.settings).toEqual(defaultSettings());
+      expect(settings.health()).toMatchObject({ tier: 'memory', lastError: expect.stringContaining('IO error') });
+      faulty.setFault('sync', 'none');
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      expect((await settings.load()).settings.agentId).toBe('stored');
+      expect(settings.health().tier).toBe('sync');
+    });
+
     it('loads defaults from memory, never throwing, when no area can be read', async () => {
       faulty.setFault('sync', 'invalidated');
       faulty.setFault('local', 'invalidated');
@@ -184,7 +199,7 @@ describe('createSettingsStore', () => {
       await Promise.all([first, second]);
 
       expect(faulty.calls['sync.set']).toBe(1);
-      expect((await fakeBrowser.storage.sync.get('settings')).settings.agentId).toBe('second');
+      expect(((await fakeBrowser.storage.sync.get('settings')).settings as Settings).agentId).toBe('second');
     });
   });
 
