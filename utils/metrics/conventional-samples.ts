@@ -52,8 +52,31 @@ export function conventionalReportSamples(stats: readonly RtcStat[]): ObjectSamp
   return [...counts].map(([state, count]) => ({ spec: CANDIDATE_PAIRS_SPEC, labels: [['state', state]], value: count }));
 }
 
+const MAX_CACHED_SPECS = 2_048;
+
+/**
+ * Catalogue lookups build names with regexes; a report asks for the same few hundred each poll,
+ * so they are cached. Field names come from the page: the cache is bounded, not keyed forever.
+ */
+function boundedMemo<T>(lookup: (type: string, field: string) => T): (type: string, field: string) => T {
+  const cache = new Map<string, T>();
+  return (type, field) => {
+    const key = `${type}\u0000${field}`;
+    const hit = cache.get(key);
+    if (hit !== undefined || cache.has(key)) return hit as T;
+    if (cache.size >= MAX_CACHED_SPECS) cache.clear();
+    const value = lookup(type, field);
+    cache.set(key, value);
+    return value;
+  };
+}
+
+const cachedNumericSpec = boundedMemo(catalogNumericSpec);
+const cachedEnumSpec = boundedMemo(catalogEnumSpec);
+const cachedGenericSpec = boundedMemo(genericGaugeSpec);
+
 function pushNumber(samples: ObjectSample[], type: string, field: string, value: number): void {
-  const spec = catalogNumericSpec(type, field);
+  const spec = cachedNumericSpec(type, field);
   if (spec) {
     samples.push({ spec, labels: [], value: spec.scale === 1 ? value : value * spec.scale });
     return;
@@ -66,13 +89,13 @@ function pushNumber(samples: ObjectSample[], type: string, field: string, value:
 
 function pushGeneric(samples: ObjectSample[], type: string, field: string, value: number): void {
   if (Object.hasOwn(NUMERIC_FIELDS, field)) return; // a catalogued field with a value of the wrong kind
-  const spec = genericGaugeSpec(type, field);
+  const spec = cachedGenericSpec(type, field);
   if (/_(total|count|sum|bucket|info)$/.test(spec.name) || cataloguedNames().has(spec.name)) return;
   samples.push({ spec, labels: [], value });
 }
 
 function pushEnum(samples: ObjectSample[], type: string, field: string, value: string): void {
-  const spec = catalogEnumSpec(type, field);
+  const spec = cachedEnumSpec(type, field);
   if (!spec) return;
   for (const state of spec.values) samples.push({ spec, labels: [[spec.label, state]], value: state === value ? 1 : 0 });
   // A value newer than the catalogue still shows, as long as it looks like an enum value.

@@ -3,7 +3,13 @@ import type { RtcStat } from '../webrtc/report-schema';
 import { conventionalObjectSamples, conventionalReportSamples } from './conventional-samples';
 import { sanitizeLabelName } from './exposition-format';
 import { legacyObjectSamples } from './legacy-naming';
-import { createFamilyCollector, type LabelPairs, type ObjectSample } from './metric-families';
+import {
+  createFamilyCollector,
+  joinLabelBodies,
+  renderLabelBody,
+  type LabelPairs,
+  type ObjectSample,
+} from './metric-families';
 import { PER_OBJECT_LABEL_NAMES } from './privacy';
 import { createObjectLabeller } from './stat-labels';
 import { writeExposition } from './text-writer';
@@ -73,19 +79,21 @@ export function encodeSnapshot(stats: readonly RtcStat[], options: EncodeOptions
   const common = commonLabels(options.labels);
   const labeller = createObjectLabeller(objects);
   const collector = createFamilyCollector(options.maxSeries);
-  const add = (prefix: LabelPairs, sample: ObjectSample) =>
-    collector.add(sample.spec, [...prefix, ...sample.labels], sample.value);
+  // Each object's label set is rendered (escaped) once, not once per sample.
+  const add = (prefix: string, sample: ObjectSample) =>
+    collector.addRendered(sample.spec, joinLabelBodies(prefix, renderLabelBody(sample.labels)), sample.value);
+  const commonBody = renderLabelBody(common);
 
   for (const stat of objects) {
     const own = labeller.labelsFor(stat);
     if (!own) continue;
-    const prefix = [...common, ...own];
+    const prefix = joinLabelBodies(commonBody, renderLabelBody(own));
     const samples =
       options.naming === 'legacy' ? legacyObjectSamples(stat) : conventionalObjectSamples(stat, labeller.resolve);
     for (const sample of samples) add(prefix, sample);
   }
   if (options.naming !== 'legacy') {
-    for (const sample of conventionalReportSamples(objects)) add(common, sample);
+    for (const sample of conventionalReportSamples(objects)) add(commonBody, sample);
   }
   return { text: writeExposition(collector.families()), series: collector.series(), droppedSeries: collector.dropped() };
 }

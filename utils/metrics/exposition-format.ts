@@ -5,9 +5,13 @@
 
 const INVALID_METRIC_CHARS = /[^a-zA-Z0-9_:]/g;
 const INVALID_LABEL_CHARS = /[^a-zA-Z0-9_]/g;
+const VALID_METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/;
+const VALID_LABEL_NAME = /^(?!__)[a-zA-Z_][a-zA-Z0-9_]*$/;
+const NEEDS_ESCAPE = /[\\"\n]/;
 
 /** Turns any string into a valid metric name (`[a-zA-Z_:][a-zA-Z0-9_:]*`). */
 export function sanitizeMetricName(name: string): string {
+  if (VALID_METRIC_NAME.test(name)) return name;
   const cleaned = name.replace(INVALID_METRIC_CHARS, '_');
   return cleaned === '' || /^[0-9]/.test(cleaned) ? `_${cleaned}` : cleaned;
 }
@@ -17,12 +21,14 @@ export function sanitizeMetricName(name: string): string {
  * are reserved for Prometheus itself, so a leading run of underscores is cut to one.
  */
 export function sanitizeLabelName(name: string): string {
+  if (VALID_LABEL_NAME.test(name)) return name;
   const cleaned = name.replace(INVALID_LABEL_CHARS, '_').replace(/^_{2,}/, '_');
   return cleaned === '' || /^[0-9]/.test(cleaned) ? `_${cleaned}` : cleaned;
 }
 
 /** Escapes a label value: backslash, double quote and line feed are the only escapes the format has. */
 export function escapeLabelValue(value: string): string {
+  if (!NEEDS_ESCAPE.test(value)) return value;
   return value.replace(/[\\"\n]/g, (char) => (char === '\\' ? '\\\\' : char === '"' ? '\\"' : '\\n'));
 }
 

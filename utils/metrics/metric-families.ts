@@ -1,4 +1,4 @@
-import { sanitizeLabelName, sanitizeMetricName } from './exposition-format';
+import { escapeLabelValue, sanitizeLabelName, sanitizeMetricName } from './exposition-format';
 
 /** Only the two types the exporter writes; the type is fixed per name by static tables. */
 export type MetricType = 'counter' | 'gauge';
@@ -14,7 +14,8 @@ export interface MetricSpec {
 export type LabelPairs = ReadonlyArray<readonly [name: string, value: string]>;
 
 export interface Sample {
-  labels: LabelPairs;
+  /** Rendered label pairs without braces (`a="x",b="y"`), escaped; '' for none. */
+  labelBody: string;
   value: number;
 }
 
@@ -28,6 +29,12 @@ export type RejectReason = 'max-series' | 'duplicate' | 'type-conflict';
 export interface FamilyCollector {
   /** Adds one sample; false (and counted) when the cap, a duplicate or a type clash rejects it. */
   add(spec: MetricSpec, labels: LabelPairs, value: number): boolean;
+  /**
+   * Same, with labels already rendered by `renderLabelBody` (so a label set shared by many
+   * samples is escaped once). Label order must be canonical for the duplicate check to work:
+   * the same set in two orders counts as two series.
+   */
+  addRendered(spec: MetricSpec, labelBody: string, value: number): boolean;
   /** The families, sorted by name, each with its samples in the order they were added. */
   families(): MetricFamily[];
   series(): number;
@@ -48,16 +55,18 @@ export function createFamilyCollector(maxSeries: number): FamilyCollector {
   const rejected: Record<RejectReason, number> = { 'max-series': 0, duplicate: 0, 'type-conflict': 0 };
   let kept = 0;
 
-  return {
+  const collector: FamilyCollector = {
     add(spec, labels, value) {
+      return collector.addRendered(spec, renderLabelBody(labels), value);
+    },
+    addRendered(spec, labelBody, value) {
       const name = sanitizeMetricName(spec.name);
       let family = byName.get(name);
       if (family && family.type !== spec.type) {
         rejected['type-conflict'] += 1;
         return false;
       }
-      const cleanLabels = labels.map(([n, v]) => [sanitizeLabelName(n), v] as const);
-      const key = seriesKey(name, cleanLabels);
+      const key = `${name}{${labelBody}}`;
       if (seen.has(key)) {
         rejected.duplicate += 1;
         return false;
@@ -71,7 +80,7 @@ export function createFamilyCollector(maxSeries: number): FamilyCollector {
         byName.set(name, family);
       }
       seen.add(key);
-      family.samples.push({ labels: cleanLabels, value });
+      family.samples.push({ labelBody, value });
       kept += 1;
       return true;
     },
@@ -82,12 +91,21 @@ export function createFamilyCollector(maxSeries: number): FamilyCollector {
     dropped: () => rejected['max-series'] + rejected.duplicate + rejected['type-conflict'],
     droppedByReason: () => ({ ...rejected }),
   };
+  return collector;
 }
 
-function seriesKey(name: string, labels: LabelPairs): string {
-  const sorted = [...labels].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  // JSON keeps any character in a value from being mistaken for a separator.
-  return JSON.stringify([name, sorted]);
+/** `a="x",b="y"`: names sanitised, values escaped, in the order given. */
+export function renderLabelBody(labels: LabelPairs): string {
+  let body = '';
+  for (const [name, value] of labels) {
+    body += `${body === '' ? '' : ','}${sanitizeLabelName(name)}="${escapeLabelValue(value)}"`;
+  }
+  return body;
+}
+
+/** Joins two rendered label bodies. */
+export function joinLabelBodies(a: string, b: string): string {
+  return a === '' ? b : b === '' ? a : `${a},${b}`;
 }
 
 /** One sample of a stats object before the common and per-object labels are put in front. */
