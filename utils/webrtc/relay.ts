@@ -14,6 +14,11 @@ export const RELAY_MAX_PENDING = 200;
 export const RELAY_MAX_BATCHES_PER_SECOND = 40;
 /** hookConfig pushes that may wait for a hook that is not listening (yet). */
 const MAX_UNANSWERED_PUSHES = 4;
+/**
+ * hookReady messages that may reset the push counter: a hook sends at most a handful, and a
+ * page that forges more must not make the relay stack up unanswered pushes.
+ */
+const MAX_READY_RESETS = 16;
 /** getHookConfig attempts (backoff from 500 ms, capped at 30 s) before waiting for hookConfigChanged. */
 const CONFIG_ATTEMPTS = 8;
 
@@ -40,6 +45,7 @@ export function createRelay(ctx: ContentScriptContext): Relay {
   const queue = createReportCoalescer({ maxPending: RELAY_MAX_PENDING, drops });
   let config: HookConfig | null = null;
   let unansweredPushes = 0;
+  let readyResets = 0;
   let flushScheduled = false;
   let inFlight = false;
   let windowStart = 0;
@@ -133,7 +139,10 @@ export function createRelay(ctx: ContentScriptContext): Relay {
 
   page.onMessage('hookReady', () => {
     // The hook is listening now: pushes made before it started will never be answered.
-    unansweredPushes = 0;
+    if (readyResets < MAX_READY_RESETS) {
+      readyResets++;
+      unansweredPushes = 0;
+    }
     // Also pushed, because the page can answer hookReady first with a forged config.
     if (config) queueMicrotask(pushConfig);
     return config;

@@ -105,6 +105,30 @@ describe('createRelay', () => {
     await expect(hookSide.sendMessage('hookReady')).resolves.toEqual(CONFIG);
   });
 
+  it('bounds the config pushes a page can make it wait on by forging hookReady in a frame without hook', async () => {
+    hookSide.removeAllListeners(); // no hook in this frame: nobody answers hookConfig
+    let pushes = 0;
+    const countPush = (event: Event) => {
+      if ((event as CustomEvent).detail?.message?.type === 'hookConfig') pushes++;
+    };
+    window.addEventListener('@webext-core/messaging/custom-events', countPush);
+    const relay = await startRelay();
+    const page = createPageMessenger();
+    const forgeReady = async () => {
+      for (let i = 0; i < 100; i++) page.sendMessage('hookReady').catch(() => {});
+      await vi.advanceTimersByTimeAsync(0);
+    };
+    await forgeReady();
+    const afterFirstBurst = pushes;
+    await forgeReady();
+    window.removeEventListener('@webext-core/messaging/custom-events', countPush);
+    page.removeAllListeners();
+    // Without the bound, each forged hookReady would leave one more push waiting: 201 in all.
+    expect(afterFirstBurst).toBeLessThanOrEqual(1 + 17 * 4);
+    expect(pushes).toBe(afterFirstBurst);
+    expect(relay.drops()['config-push-unanswered']).toBeGreaterThan(100);
+  });
+
   it('forwards a config change from the background to the hook', async () => {
     await startRelay();
     configChanged?.({ data: { ...CONFIG, intervalMs: 5_000 } });
