@@ -28,7 +28,7 @@ export type InboundBatch =
   | { ok: true; source: ReportSource; reports: HookReport[] }
   | { ok: false; reason: 'not-from-tab' | 'invalid-batch'; detail: string };
 
-interface SenderLike {
+export interface SenderLike {
   tab?: { id?: number; url?: string };
   frameId?: number;
   url?: string;
@@ -55,12 +55,13 @@ export function parseInboundBatch(data: unknown, sender: SenderLike): InboundBat
   }
   return {
     ok: true,
-    source: { tabId, frameId: sender.frameId ?? 0, url: frameUrl(sender) },
+    source: { tabId, frameId: sender.frameId ?? 0, url: senderFrameUrl(sender) },
     reports: parsed.data,
   };
 }
 
-function frameUrl(sender: SenderLike): string {
+/** The URL that decides capture for a sender's frame (its creator's origin for about:blank frames). */
+export function senderFrameUrl(sender: SenderLike): string {
   const url = sender.url ?? '';
   // An about:blank or srcdoc frame has an opaque URL; its origin is its creator's.
   if ((url === '' || url.startsWith('about:')) && sender.origin && sender.origin !== 'null') {

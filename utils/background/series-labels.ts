@@ -6,15 +6,21 @@ import type { Settings } from '../settings/settings-schema';
  * fragments (meeting secrets, tokens) never become label values.
  */
 export function connectionLabels(
-  settings: Pick<Settings, 'agentId' | 'urlLabelMode'>,
+  settings: Pick<Settings, 'agentId' | 'urlLabelMode' | 'namingMode'>,
   connection: { platform: string; pageUrl: string },
 ): Record<string, string> {
   const labels: Record<string, string> = {};
   if (settings.agentId) labels.agent_id = settings.agentId;
   labels.platform = connection.platform;
   const page = pageLabel(connection.pageUrl, settings.urlLabelMode);
-  if (page !== undefined) labels[settings.urlLabelMode === 'path' ? 'page' : 'origin'] = page;
+  if (page !== undefined) labels[pageLabelName(settings)] = page;
   return labels;
+}
+
+// The older exporters' dashboards filter on `pageUrl`; legacy mode keeps that name (the value is still reduced).
+function pageLabelName(settings: Pick<Settings, 'urlLabelMode' | 'namingMode'>): string {
+  if (settings.namingMode === 'legacy') return 'pageUrl';
+  return settings.urlLabelMode === 'path' ? 'page' : 'origin';
 }
 
 function pageLabel(pageUrl: string, mode: Settings['urlLabelMode']): string | undefined {

@@ -1,2 +1,32 @@
-/** Placeholder: replaced by the background wiring. */
-export function startBackground(): void {}
+import { browser } from 'wxt/browser';
+import { onMessage } from '../messaging/extension-protocol';
+import { createLifecycle } from '../lifecycle/lifecycle-manager';
+import { createExporterService } from './exporter-service';
+
+/** Housekeeping period; Chrome fires alarms at most every 30 s. */
+const HOUSEKEEPING_MINUTES = 0.5;
+
+/**
+ * Wires the background: every listener is registered synchronously, before anything is
+ * awaited, so an event that wakes the service worker is never missed; handlers then wait for
+ * initialisation inside the service.
+ */
+export function startBackground(): void {
+  const service = createExporterService({ firefox: import.meta.env.FIREFOX });
+  const lifecycle = createLifecycle({ onError: (error, where) => console.warn(`[exporter] ${where}`, error) });
+
+  lifecycle.add(onMessage('hookReports', ({ data, sender }) => service.handleReports(data, sender)));
+  lifecycle.add(onMessage('getHookConfig', ({ sender }) => service.hookConfig(sender)));
+  lifecycle.add(onMessage('getHealth', () => service.health()));
+  lifecycle.add(onMessage('getTabStatus', ({ data }) => service.tabStatus(data.tabId)));
+  lifecycle.add(onMessage('testConnection', ({ data }) => service.testConnection(data)));
+  lifecycle.add(onMessage('setOriginCapture', ({ data }) => service.setOriginCapture(data.origin, data.enabled)));
+  lifecycle.onEvent(browser.tabs.onRemoved, (tabId: number) => service.tabClosed(tabId));
+  lifecycle.onEvent(browser.runtime.onInstalled, () => void service.syncRegistrations());
+  lifecycle.onEvent(browser.runtime.onStartup, () => void service.syncRegistrations());
+  lifecycle.onEvent(browser.permissions.onAdded, () => service.permissionsChanged());
+  lifecycle.onEvent(browser.permissions.onRemoved, () => service.permissionsChanged());
+  lifecycle.alarm('housekeeping', { periodInMinutes: HOUSEKEEPING_MINUTES }, () => service.housekeeping());
+
+  service.start();
+}

@@ -148,7 +148,13 @@ export function createRelay(ctx: ContentScriptContext): Relay {
     return config;
   });
   page.onMessage('hookReports', ({ data }) => acceptBatch(data));
-  const removeConfigListener = onMessage('hookConfigChanged', ({ data }) => setConfig(data));
+  // Settings changed: the pushed config is for the tab, so ask again for this frame's own
+  // (an iframe of another origin may be captured differently); keep the pushed one if that fails.
+  const removeConfigListener = onMessage('hookConfigChanged', ({ data }) => {
+    sendMessage('getHookConfig').then(setConfig, (error) => {
+      if (!isInvalidated(error)) setConfig(data);
+    });
+  });
 
   ctx.onInvalidated(() => {
     // Stop the hook first: it keeps calling getStats() otherwise, with nobody to forward to.

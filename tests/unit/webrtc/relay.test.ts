@@ -129,15 +129,25 @@ describe('createRelay', () => {
     expect(relay.drops()['config-push-unanswered']).toBeGreaterThan(100);
   });
 
-  it('forwards a config change from the background to the hook', async () => {
+  it('asks again for its own frame config when the background says settings changed', async () => {
     await startRelay();
-    configChanged?.({ data: { ...CONFIG, intervalMs: 5_000 } });
+    backgroundConfig = () => Promise.resolve({ ...CONFIG, intervalMs: 5_000 });
+    configChanged?.({ data: { ...CONFIG, intervalMs: 9_000 } });
     await vi.advanceTimersByTimeAsync(0);
     expect(hookConfigs.at(-1)).toEqual({ ...CONFIG, intervalMs: 5_000 });
   });
 
+  it('falls back to the pushed config when asking again fails', async () => {
+    await startRelay();
+    backgroundConfig = () => Promise.reject(new Error('Could not establish connection'));
+    configChanged?.({ data: { ...CONFIG, intervalMs: 9_000 } });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(hookConfigs.at(-1)).toEqual({ ...CONFIG, intervalMs: 9_000 });
+  });
+
   it('refuses an invalid config from the background and counts it', async () => {
     const relay = await startRelay();
+    backgroundConfig = () => Promise.resolve({ ...CONFIG, intervalMs: 'fast' });
     configChanged?.({ data: { ...CONFIG, intervalMs: 'fast' } });
     await vi.advanceTimersByTimeAsync(0);
     expect(hookConfigs).toEqual([CONFIG]);

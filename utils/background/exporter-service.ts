@@ -1,0 +1,329 @@
+import { browser } from 'wxt/browser';
+import { createSettingsStore } from '../settings/settings-store';
+import { defaultSettings, type Settings } from '../settings/settings-schema';
+import type { LoadedSettings } from '../settings/settings-store-types';
+import { createDurableArea } from '../storage/resilient-area';
+import { createDropCounter } from '../resilience/drop-counter';
+import { createResourceManager } from '../resilience/resource-manager';
+import { createMessageQueue } from '../resilience/message-queue';
+import { createRateLimiter } from '../resilience/rate-limiter';
+import { createNetworkCircuitBreaker } from '../resilience/network-circuit-breaker';
+import { createOutbox } from '../export/outbox';
+import { createPushgatewayClient } from '../export/pushgateway-client';
+import { createDelivery } from '../export/delivery';
+import { hasGatewayPermission, testConnection } from '../export/connection-test';
+import { createConnectionTracker } from '../integrity/connection-tracker';
+import { createIntegrityChecker, tabExistsVia } from '../integrity/data-integrity-manager';
+import { createInitializationManager } from '../init/initialization-manager';
+import { createQualityHistory } from '../quality/quality-history';
+import { createContentScriptRegistrar } from '../platforms/content-script-registrar';
+import { decideCapture } from '../platforms/capture-scope';
+import type { HookConfig } from '../messaging/hook-config';
+import { sendMessage } from '../messaging/extension-protocol';
+import type { Health } from '../messaging/health';
+import type { ConnectionTestResult, TabStatus } from '../messaging/ui-types';
+import { hookConfigFor } from './hook-config-for';
+import { parseInboundBatch, senderFrameUrl, type SenderLike } from './inbound-reports';
+import { createReportProcessor, type InboundReport } from './report-processor';
+import { createSelfMetricsPublisher } from './self-metrics-publisher';
+
+/** Longest a message waits for start-up before it is answered from the degraded state. */
+const READY_WAIT_MS = 10_000;
+/** Chart points kept per connection (about 3 minutes at the default 2 s interval). */
+const CHART_POINTS = 90;
+
+/**
+ * The background's one owner of state: it composes settings, storage, the tracker, the
+ * outbox and delivery, and answers the messages that start-background wires to it. Every
+ * message handler awaits initialisation (bounded), so nothing that arrives early is lost.
+ */
+export function createExporterService(options: { firefox: boolean; now?: () => number }) {
+  const now = options.now ?? Date.now;
+  const startedAt = now();
+  const drops = createDropCounter();
+  const resources = createResourceManager({ drops, now });
+  const area = createDurableArea();
+  const settingsStore = createSettingsStore();
+  let loaded: LoadedSettings = { settings: defaultSettings(), invalidFields: [], lockedFields: [] };
+  const settings = (): Settings => loaded.settings;
+
+  const tracker = createConnectionTracker({
+    area,
+    limits: () => settings().reliability,
+    drops,
+    now,
+  });
+  const outbox = createOutbox({
+    area,
+    limits: () => ({ maxGroups: settings().reliability.outboxMaxGroups, maxBytes: settings().reliability.outboxMaxBytes }),
+    drops,
+    now,
+  });
+  const breaker = createNetworkCircuitBreaker({ area, settings: settings().reliability });
+  const client = createPushgatewayClient(() => ({
+    ...settings().gateway,
+    timeoutMs: settings().reliability.requestTimeoutMs,
+  }));
+  const delivery = createDelivery({ outbox, client, breaker, drops, area, now });
+  const history = createQualityHistory({
+    maxPointsPerGroup: CHART_POINTS,
+    maxGroups: settings().reliability.maxConnectionsTotal,
+  });
+  const registrar = createContentScriptRegistrar({
+    scripting: browser.scripting,
+    permissions: browser.permissions,
+    firefox: options.firefox,
+  });
+
+  let flushTimer: ReturnType<typeof setTimeout> | undefined;
+  function scheduleFlush(): void {
+    if (flushTimer !== undefined) return;
+    // Reports of several connections arrive together: one flush serves them all.
+    flushTimer = setTimeout(() => {
+      flushTimer = undefined;
+      selfMetrics.maybePublish();
+      void delivery.flush();
+    }, 50);
+  }
+
+  const processor = createReportProcessor({ tracker, outbox, history, drops, settings, now, onOutboxChanged: scheduleFlush });
+  const queue = createMessageQueue<InboundReport>({
+    maxSize: () => settings().reliability.queueMaxSize,
+    concurrency: 1,
+    keyOf: (item) => `${item.source.tabId}:${item.source.frameId}:${item.report.pcId}`,
+    process: (item) => processor.process(item),
+    drops,
+  });
+  const rateLimiter = createRateLimiter({
+    ratePerSecond: () => settings().reliability.maxReportsPerTabPerSecond,
+    drops,
+    dropReason: 'rate-limited',
+    now,
+  });
+  const integrity = createIntegrityChecker({
+    tracker,
+    tabExists: tabExistsVia(browser.tabs),
+    staleMs: () => settings().reliability.staleConnectionMs,
+    now,
+    onRemoved: (removed) => processor.deleteGroups(removed),
+  });
+  const health = (): Health => ({
+    status: init.status(),
+    degradedReasons: init.degradedReasons(),
+    startedAt,
+    connections: { total: tracker.size(), tabs: tracker.tabCount() },
+    delivery: delivery.health(),
+    storage: settingsStore.health(),
+    integrity: { ...integrity.health(), invalidSettingsFields: loaded.invalidFields },
+    drops: drops.snapshot(),
+    reportsAccepted: processor.accepted(),
+  });
+  const selfMetrics = createSelfMetricsPublisher({ area, outbox, settings, health, now });
+
+  resources.register('tracker', {
+    size: () => tracker.size(),
+    cap: () => settings().reliability.maxConnectionsTotal,
+    evicted: () => tracker.stats().evictedTabCap + tracker.stats().evictedTotalCap,
+  });
+  resources.register('outbox', { size: () => outbox.stats().groups, cap: () => settings().reliability.outboxMaxGroups });
+  resources.register('queue', { size: () => queue.size(), cap: () => queue.cap(), evicted: () => queue.stats().overflowed });
+  resources.register('chart-history', { size: () => history.size(), cap: () => settings().reliability.maxConnectionsTotal });
+
+  async function applySettings(next: LoadedSettings): Promise<void> {
+    const previous = loaded.settings;
+    loaded = next;
+    const current = next.settings;
+    breaker.updateSettings(current.reliability);
+    // Connections on origins that are no longer captured end now: their groups are deleted.
+    const ended = tracker.removeWhere((entry) => !decideCapture(`${entry.origin}/`, current).enabled);
+    if (ended.length) processor.deleteGroups(ended);
+    if (JSON.stringify(previous.gateway) !== JSON.stringify(current.gateway)) void delivery.retryRejected();
+    await registrar.sync(current).catch((error) => {
+      drops.count('registrar-failed');
+      console.warn('[exporter] content-script registration failed', error);
+    });
+    await broadcastHookConfig();
+  }
+
+  async function broadcastHookConfig(): Promise<void> {
+    // Each relay asks again for its own frame's config; this only says that settings changed.
+    const tabs = await browser.tabs.query({}).catch(() => []);
+    const config = hookConfigFor(settings(), '');
+    await Promise.all(
+      tabs.map((tab) =>
+        tab.id === undefined ? undefined : sendMessage('hookConfigChanged', config, tab.id).catch(() => undefined),
+      ),
+    );
+  }
+
+  const init = createInitializationManager({
+    steps: [
+      {
+        name: 'storage',
+        timeoutMs: 5_000,
+        retries: 2,
+        run: async () => {
+          await area.get('probe');
+          return true;
+        },
+        fallback: () => false,
+      },
+      {
+        name: 'settings',
+        dependsOn: ['storage'],
+        timeoutMs: 5_000,
+        retries: 2,
+        run: async () => {
+          const result = await settingsStore.load();
+          loaded = result;
+          return result;
+        },
+        fallback: () => loaded,
+      },
+      {
+        name: 'outbox',
+        dependsOn: ['settings'],
+        timeoutMs: 5_000,
+        retries: 2,
+        run: async () => {
+          await Promise.all([outbox.restore(), breaker.restore(), delivery.restore()]);
+          breaker.updateSettings(settings().reliability);
+          return true;
+        },
+        fallback: () => false,
+      },
+      {
+        name: 'tracker',
+        dependsOn: ['settings'],
+        timeoutMs: 5_000,
+        retries: 2,
+        run: async () => (await tracker.restore()).restored,
+        fallback: () => 0,
+      },
+      {
+        name: 'integrity',
+        dependsOn: ['tracker', 'outbox'],
+        timeoutMs: 10_000,
+        retries: 1,
+        run: async ({ isFallback }) => {
+          // Repairs built from fallback (empty) state would overwrite the real state when it heals.
+          if (isFallback('tracker') || isFallback('outbox')) throw new Error('working state not restored');
+          return integrity.run();
+        },
+        fallback: () => null,
+      },
+      {
+        name: 'scheduler',
+        dependsOn: ['settings', 'integrity'],
+        timeoutMs: 10_000,
+        retries: 2,
+        run: async () => {
+          await applySettings(loaded);
+          scheduleFlush();
+          return true;
+        },
+        fallback: () => false,
+      },
+    ],
+  });
+
+  async function ready(): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      init.whenReady(),
+      new Promise((resolve) => (timer = setTimeout(resolve, READY_WAIT_MS))),
+    ]);
+    clearTimeout(timer);
+  }
+
+  return {
+    drops,
+    /** Starts initialisation and watches settings; call once at start, after listeners are registered. */
+    start(): void {
+      void init.start();
+      settingsStore.watch((next) => void applySettings(next));
+    },
+    async handleReports(data: unknown, sender: SenderLike): Promise<{ accepted: number; rejected: number }> {
+      await ready();
+      const batch = parseInboundBatch(data, sender);
+      if (!batch.ok) {
+        drops.count(`message-${batch.reason}`);
+        return { accepted: 0, rejected: Array.isArray(data) ? data.length : 1 };
+      }
+      const decision = decideCapture(batch.source.url, settings());
+      if (!decision.enabled || !decision.platform || !decision.origin) {
+        drops.count('capture-disabled', batch.reports.length);
+        return { accepted: 0, rejected: batch.reports.length };
+      }
+      if (!rateLimiter.allow(`tab:${batch.source.tabId}`)) return { accepted: 0, rejected: batch.reports.length };
+      let accepted = 0;
+      for (const report of batch.reports) {
+        const status = queue.enqueue({ source: batch.source, platform: decision.platform, origin: decision.origin, report });
+        if (status !== 'rejected') accepted++;
+      }
+      return { accepted, rejected: batch.reports.length - accepted };
+    },
+    async hookConfig(sender: SenderLike): Promise<HookConfig> {
+      await ready();
+      return hookConfigFor(settings(), senderFrameUrl(sender));
+    },
+    async health(): Promise<Health> {
+      await ready();
+      return health();
+    },
+    async tabStatus(tabId: number): Promise<TabStatus> {
+      await ready();
+      const connections = tracker.forTab(tabId);
+      const tab = await browser.tabs.get(tabId).catch(() => undefined);
+      const url = tab?.url ?? (connections[0] ? `${connections[0].origin}/` : '');
+      const decision = decideCapture(url, settings());
+      return {
+        tabId,
+        origin: decision.origin,
+        platform: decision.platform,
+        capture: decision.platform === null ? 'unsupported' : decision.enabled ? 'on' : 'off',
+        connections: connections.map((entry) => ({
+          groupId: entry.groupId,
+          state: entry.state,
+          origin: entry.origin,
+          startedAt: entry.startedAt,
+          lastReportAt: entry.lastReportAt,
+          points: history.points(entry.groupId),
+        })),
+      };
+    },
+    testConnection(gateway: Settings['gateway']): Promise<ConnectionTestResult> {
+      return testConnection(gateway, { hasPermission: hasGatewayPermission, timeoutMs: settings().reliability.requestTimeoutMs });
+    },
+    async setOriginCapture(origin: string, enabled: boolean): Promise<void> {
+      await ready();
+      const current = settings();
+      const others = current.disabledOrigins.filter((entry) => entry !== origin);
+      const result = await settingsStore.save({ ...current, disabledOrigins: enabled ? others : [...others, origin] });
+      if (!result.ok) throw new Error(result.issues.map((issue) => `${issue.path}: ${issue.message}`).join('; '));
+    },
+    /** A tab closed: its connections ended without a word from the page. */
+    tabClosed(tabId: number): void {
+      processor.deleteGroups(tracker.endTab(tabId));
+    },
+    /** Periodic housekeeping (alarm): integrity check, resource sweep, delivery retry, persistence. */
+    async housekeeping(): Promise<void> {
+      await ready();
+      if (init.status() !== 'starting') await integrity.run().catch(() => drops.count('integrity-failed'));
+      resources.sweep();
+      selfMetrics.maybePublish();
+      await delivery.flush();
+      await Promise.all([tracker.flush(), outbox.flush(), delivery.persist(), breaker.flush()]);
+    },
+    /** Content scripts must be (re)registered after install, update and browser start. */
+    async syncRegistrations(): Promise<void> {
+      await ready();
+      await registrar.sync(settings(), { force: true });
+    },
+    permissionsChanged(): void {
+      void ready().then(() => registrar.sync(settings(), { force: true }));
+    },
+    resources: () => resources.snapshot(),
+  };
+}
+export type ExporterService = ReturnType<typeof createExporterService>;

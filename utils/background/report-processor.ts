@@ -1,0 +1,95 @@
+import type { ConnectionTracker, TrackedConnection } from '../integrity/connection-tracker';
+import type { Outbox } from '../export/outbox';
+import type { DropCounter } from '../resilience/drop-counter';
+import type { QualityHistory } from '../quality/quality-history';
+import type { Settings } from '../settings/settings-schema';
+import type { HookReport } from '../webrtc/report-schema';
+import { encodeSnapshot } from '../metrics/encode-snapshot';
+import { connectionLabels } from './series-labels';
+import type { ReportSource } from './inbound-reports';
+
+/** One validated report with where it came from and what platform that is. */
+export interface InboundReport {
+  source: ReportSource;
+  platform: string;
+  origin: string;
+  report: HookReport;
+}
+
+/** Grouping key of a connection's Pushgateway group: the group id the background assigned. */
+export function connectionGroupingKey(groupId: string): Record<string, string> {
+  return { peerConnectionId: groupId };
+}
+
+interface ReportProcessorDeps {
+  tracker: ConnectionTracker;
+  outbox: Outbox;
+  history: QualityHistory;
+  drops: DropCounter;
+  settings: () => Settings;
+  now: () => number;
+  /** Called after the outbox changed, so delivery can run. */
+  onOutboxChanged: () => void;
+}
+
+/**
+ * Turns reports into outbox entries: a stats report becomes its connection's latest snapshot,
+ * an ended connection a pending delete. Group ids come from the tracker, never from the page.
+ */
+export function createReportProcessor(deps: ReportProcessorDeps) {
+  let accepted = 0;
+
+  function deleteGroups(entries: readonly Pick<TrackedConnection, 'groupId'>[]): void {
+    const seen = new Set<string>();
+    for (const entry of entries) {
+      if (seen.has(entry.groupId)) continue;
+      seen.add(entry.groupId);
+      deps.outbox.remove(entry.groupId, connectionGroupingKey(entry.groupId));
+      deps.history.forget(entry.groupId);
+    }
+    if (seen.size) deps.onOutboxChanged();
+  }
+
+  function process(item: InboundReport): void {
+    const { source, report } = item;
+    if (report.event === 'ended') {
+      deleteGroups(deps.tracker.end(source.tabId, source.frameId, report.pcId));
+      return;
+    }
+    const settings = deps.settings();
+    const cap = settings.reliability.maxStatsPerReport;
+    const stats = report.stats.length > cap ? report.stats.slice(0, cap) : report.stats;
+    if (stats.length < report.stats.length) deps.drops.count('stats-over-cap', report.stats.length - stats.length);
+
+    const { entry, evicted } = deps.tracker.upsert({
+      tabId: source.tabId,
+      frameId: source.frameId,
+      pcId: report.pcId,
+      origin: item.origin,
+      platform: item.platform,
+      state: report.state,
+    });
+    if (evicted.length) deleteGroups(evicted);
+
+    const encoded = encodeSnapshot(stats, {
+      naming: settings.namingMode,
+      labels: connectionLabels(settings, { platform: item.platform, pageUrl: source.url }),
+      maxSeries: settings.reliability.maxSeriesPerPush,
+    });
+    if (encoded.droppedSeries) deps.drops.count('series-over-cap', encoded.droppedSeries);
+    accepted++;
+    deps.history.record(entry.groupId, stats, deps.now());
+    if (encoded.text) {
+      deps.outbox.put(entry.groupId, connectionGroupingKey(entry.groupId), encoded.text);
+      deps.onOutboxChanged();
+    }
+  }
+
+  return {
+    process,
+    /** Queues deletion of the groups of connections that ended outside a report (tab closed, integrity check). */
+    deleteGroups,
+    accepted: () => accepted,
+  };
+}
+export type ReportProcessor = ReturnType<typeof createReportProcessor>;

@@ -1,0 +1,63 @@
+import { browser } from 'wxt/browser';
+import type { Outbox } from '../export/outbox';
+import type { Health } from '../messaging/health';
+import type { Settings } from '../settings/settings-schema';
+import type { KeyValueArea } from '../storage/key-value-area';
+import { encodeExporterMetrics, exporterMetricsFromHealth } from '../metrics/exporter-metrics';
+
+/** Outbox id of the exporter's own group (connection group ids are 12 base-36 characters, so never this). */
+export const SELF_GROUP_ID = 'exporter-self';
+/** Longest the self-metrics stay unrefreshed while the exporter is busy, and the shortest gap between two. */
+const MIN_GAP_MS = 10_000;
+const INSTANCE_KEY = 'exporterInstanceId';
+
+interface SelfMetricsDeps {
+  area: KeyValueArea;
+  outbox: Outbox;
+  settings: () => Settings;
+  health: () => Health;
+  now: () => number;
+}
+
+/**
+ * Puts the exporter's own health (pushes, failures, breaker state, outbox depth, drops by
+ * reason) into its own Pushgateway group, keyed by a per-install instance id kept in
+ * storage.local so that a browser restart does not leave a new group behind each time.
+ */
+export function createSelfMetricsPublisher(deps: SelfMetricsDeps) {
+  let instanceId: string | undefined;
+  let loading: Promise<void> | undefined;
+  let lastAt = 0;
+
+  async function loadInstanceId(): Promise<void> {
+    try {
+      const stored = (await browser.storage.local.get(INSTANCE_KEY))[INSTANCE_KEY];
+      if (typeof stored === 'string' && /^[a-z0-9]{8,32}$/.test(stored)) {
+        instanceId = stored;
+        return;
+      }
+    } catch {
+      // storage.local unavailable: a per-run id still keeps the metrics flowing.
+    }
+    instanceId = Array.from(crypto.getRandomValues(new Uint8Array(8)), (byte) => (byte % 36).toString(36)).join('');
+    await browser.storage.local.set({ [INSTANCE_KEY]: instanceId }).catch(() => undefined);
+  }
+
+  return {
+    /** Refreshes the self group when it is due; cheap to call on every flush. */
+    maybePublish(): void {
+      const settings = deps.settings();
+      if (!settings.selfMetrics || !settings.gateway.url) return;
+      const at = deps.now();
+      if (at - lastAt < MIN_GAP_MS) return;
+      if (!instanceId) {
+        loading ??= loadInstanceId().finally(() => (loading = undefined));
+        return;
+      }
+      lastAt = at;
+      const labels: Record<string, string> = settings.agentId ? { agent_id: settings.agentId } : {};
+      const body = encodeExporterMetrics(exporterMetricsFromHealth(deps.health()), labels);
+      deps.outbox.put(SELF_GROUP_ID, { exporter_instance: instanceId }, body);
+    },
+  };
+}
