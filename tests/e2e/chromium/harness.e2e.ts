@@ -40,6 +40,14 @@ describe('e2e harness (chromium)', () => {
     expect(await gateway.groups()).toEqual([]);
   });
 
+  it('keeps the pushed groups across a clean restart when asked to keep persistence', async () => {
+    await gateway.push('job/harness/peerConnectionId/kept', '# TYPE harness_probe gauge\nharness_probe 7\n');
+    await gateway.restart({ keepPersistence: true });
+    expect(await gateway.groups()).toContainEqual({ job: 'harness', peerConnectionId: 'kept' });
+    await gateway.wipe();
+    expect(await gateway.groups()).toEqual([]);
+  });
+
   it('launches chromium with the built extension and finds its service worker', async () => {
     expect(browser.extensionId).toMatch(/^[a-p]{32}$/);
     const manifest = await browser.evalInWorker(() => (globalThis as unknown as WorkerGlobals).chrome.runtime.getManifest());

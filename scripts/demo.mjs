@@ -1,0 +1,135 @@
+#!/usr/bin/env node
+// Demo: the extension exporting a live loopback call to a local Pushgateway.
+//
+//   npm run demo [-- --headed] [-- --follow] [-- --seconds 30] [-- --no-build]
+//
+// Builds the extension (test build: loopback host permission at install), starts a Pushgateway
+// on a free port, serves tests/e2e/pages/call.html, launches Chromium with the extension
+// (headless unless DISPLAY is set or --headed), writes settings to storage.sync ('settings'),
+// starts the call, prints the webrtc_* series arriving every few seconds, hangs up, shows the
+// groups being deleted, and cleans up. Fails with a clear message if nothing arrives.
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { tsImport } from 'tsx/esm/api';
+import { formatTable, groupName, isCallGroup } from './lib/gateway-table.mjs';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+process.chdir(root);
+
+const argv = process.argv.slice(2);
+const flag = (name) => argv.includes(`--${name}`);
+const option = (name, fallback) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 && argv[i + 1] ? Number(argv[i + 1]) : fallback;
+};
+const follow = flag('follow');
+const runSeconds = option('seconds', 30);
+const firstMetricsTimeoutS = option('wait', 25);
+const intervalMs = 1000;
+const printEveryMs = 3000;
+const headed = flag('headed') || Boolean(process.env.DISPLAY);
+if (flag('headed') && !process.env.DISPLAY) {
+  console.error('--headed needs a display (DISPLAY is not set)');
+  process.exit(2);
+}
+
+const load = (file) => tsImport(path.join(root, file), import.meta.url);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+if (!flag('no-build')) {
+  console.log('Building the extension (E2E_LOOPBACK=1)...');
+  const build = spawnSync('npx', ['wxt', 'build'], { stdio: 'inherit', env: { ...process.env, E2E_LOOPBACK: '1' } });
+  if (build.status !== 0) {
+    console.error('Build failed');
+    process.exit(1);
+  }
+}
+
+const { startPushgateway } = await load('tests/e2e/support/pushgateway.ts');
+const { startCallPageServer } = await load('tests/e2e/support/call-page-server.ts');
+const { launchChromium } = await load('tests/e2e/support/chromium.ts');
+const { settingsSchema } = await load('utils/settings/settings-schema.ts');
+
+const cleanups = [];
+let stopping = false;
+async function cleanup() {
+  while (cleanups.length) await cleanups.pop()().catch(() => {});
+}
+process.on('SIGINT', () => {
+  if (stopping) process.exit(130);
+  stopping = true;
+  console.log('\nCtrl-C: hanging up and cleaning up (Ctrl-C again to quit at once)');
+});
+
+let exitCode = 0;
+try {
+  const gateway = await startPushgateway();
+  cleanups.push(() => gateway.stop());
+  const pages = await startCallPageServer();
+  cleanups.push(() => pages.close());
+  console.log(`Pushgateway: ${gateway.url}   call page: ${pages.origin}`);
+
+  const browser = await launchChromium({ headless: !headed });
+  cleanups.push(() => browser.close());
+  console.log(`Chromium ${headed ? 'headed' : 'headless'}, extension ${browser.extensionId}`);
+
+  const settings = settingsSchema.parse({
+    gateway: { url: gateway.url },
+    customOrigins: ['http://127.0.0.1/*'],
+    intervalMs,
+  });
+  await browser.evalInWorker((value) => globalThis.chrome.storage.sync.set({ settings: value }), settings);
+  console.log(`Settings written: gateway ${settings.gateway.url}, job ${settings.gateway.job}, interval ${intervalMs} ms`);
+
+  const page = await browser.context.newPage();
+  // The query must never reach a label: the demo uses one so you can check.
+  await page.goto(pages.pageUrl('call', { id: 'demo-meeting', secret: 'do-not-export' }));
+  const states = await page.evaluate(() => window.startCall());
+  console.log(`Call up: ${states.map((s) => s.connectionState).join(', ')}`);
+
+  const started = Date.now();
+  let seenCallGroups = new Map();
+  let firstSeenAt;
+  for (;;) {
+    await sleep(printEveryMs);
+    const groups = (await gateway.metrics()).filter((g) => g.labels.job === settings.gateway.job);
+    const calls = groups.filter(isCallGroup);
+    for (const g of calls) seenCallGroups.set(groupName(g), g.labels);
+    const elapsed = Math.round((Date.now() - started) / 1000);
+    if (calls.length && firstSeenAt === undefined) firstSeenAt = elapsed;
+    console.log(`\n[${elapsed} s] ${groups.length} group(s) for job ${settings.gateway.job}`);
+    for (const line of formatTable(groups)) console.log('  ' + line);
+    if (firstSeenAt === undefined && elapsed >= firstMetricsTimeoutS) {
+      throw new Error(`no metrics arrived within ${firstMetricsTimeoutS} s (is the background wired to push?)`);
+    }
+    if (stopping || (!follow && elapsed >= runSeconds)) break;
+  }
+
+  const leaked = [...seenCallGroups.keys()].filter((name) => name.includes('do-not-export') || name.includes('demo-meeting'));
+  if (leaked.length) console.log(`WARNING: the page query reached a grouping label: ${leaked.join('; ')}`);
+
+  console.log('\nHanging up...');
+  await page.evaluate(() => window.hangUp());
+  const deadline = Date.now() + 20_000;
+  let remaining = [...seenCallGroups.keys()];
+  while (remaining.length && Date.now() < deadline) {
+    await sleep(1000);
+    const now = new Set((await gateway.metrics()).map(groupName));
+    const gone = remaining.filter((name) => !now.has(name));
+    for (const name of gone) console.log(`  deleted: ${name}`);
+    remaining = remaining.filter((name) => now.has(name));
+  }
+  if (remaining.length) {
+    console.log(`Still present 20 s after hang-up: ${remaining.join('; ')}`);
+    exitCode = 1;
+  } else {
+    console.log('All call groups deleted.');
+  }
+} catch (error) {
+  console.error(`\nDemo failed: ${error instanceof Error ? error.message : String(error)}`);
+  exitCode = 1;
+} finally {
+  await cleanup();
+}
+process.exit(exitCode);
