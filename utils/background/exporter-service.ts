@@ -109,7 +109,7 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
   });
   const health = (): Health => ({
     status: init.status(),
-    degradedReasons: init.degradedReasons(),
+    degradedReasons: [...init.degradedReasons(), ...registrationProblems],
     startedAt,
     connections: { total: tracker.size(), tabs: tracker.tabCount() },
     delivery: delivery.health(),
@@ -138,11 +138,22 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
     const ended = tracker.removeWhere((entry) => !decideCapture(`${entry.origin}/`, current).enabled);
     if (ended.length) processor.deleteGroups(ended);
     if (JSON.stringify(previous.gateway) !== JSON.stringify(current.gateway)) void delivery.retryRejected();
-    await registrar.sync(current).catch((error) => {
-      drops.count('registrar-failed');
-      console.warn('[exporter] content-script registration failed', error);
-    });
+    await syncRegistrations(false);
     await broadcastHookConfig();
+  }
+
+  let registrationProblems: string[] = [];
+  async function syncRegistrations(force: boolean): Promise<void> {
+    try {
+      const result = await registrar.sync(settings(), { force });
+      registrationProblems = result.missingPermission.map(
+        (pattern) => `No host permission for ${pattern}: grant it in the options page to capture there`,
+      );
+    } catch (error) {
+      drops.count('registrar-failed');
+      registrationProblems = [`Capture scripts could not be registered: ${error instanceof Error ? error.message : String(error)}`];
+      console.warn('[exporter] content-script registration failed', error);
+    }
   }
 
   async function broadcastHookConfig(): Promise<void> {
@@ -318,10 +329,10 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
     /** Content scripts must be (re)registered after install, update and browser start. */
     async syncRegistrations(): Promise<void> {
       await ready();
-      await registrar.sync(settings(), { force: true });
+      await syncRegistrations(true);
     },
     permissionsChanged(): void {
-      void ready().then(() => registrar.sync(settings(), { force: true }));
+      void ready().then(() => syncRegistrations(true));
     },
     resources: () => resources.snapshot(),
   };

@@ -2,9 +2,24 @@ import type { WxtBrowser } from 'wxt/browser';
 import { excludedMatchPatterns, wantedMatchPatterns } from './capture-scope';
 import type { Settings } from '../settings/settings-schema';
 
-/** Ids of the two run-time registered content scripts. */
-export const HOOK_SCRIPT_ID = 'webrtc-exporter-hook';
-export const RELAY_SCRIPT_ID = 'webrtc-exporter-relay';
+/** Ids of the run-time registered content scripts (each with a suffix per registration group). */
+const SCRIPT_ID_PREFIX = 'webrtc-exporter-';
+export const HOOK_SCRIPT_ID = `${SCRIPT_ID_PREFIX}hook`;
+export const RELAY_SCRIPT_ID = `${SCRIPT_ID_PREFIX}relay`;
+
+/**
+ * Chromium accepts `matchOriginAsFallback` only on patterns whose path is `/*`, so patterns with
+ * a path (Amazon Connect's `/connect/*`) are registered apart, without it.
+ */
+function splitByFallback(patterns: string[], fallbackSupported: boolean): [string, string[], boolean][] {
+  if (!fallbackSupported) return [['', patterns, false]];
+  const anyPath = patterns.filter((pattern) => /^[^:]+:\/\/[^/]+\/\*$/.test(pattern));
+  const withPath = patterns.filter((pattern) => !anyPath.includes(pattern));
+  return [
+    ['', anyPath, true],
+    ['-path', withPath, false],
+  ];
+}
 
 export interface RegistrarResult {
   /** Patterns the scripts are registered on now. */
@@ -43,27 +58,33 @@ export function createContentScriptRegistrar(deps: RegistrarDeps) {
     const { granted, missing } = await grantedPatterns(wantedMatchPatterns(settings));
     const excludes = excludedMatchPatterns(settings);
     const key = JSON.stringify([granted, excludes]);
-    const existing = await deps.scripting.getRegisteredContentScripts({ ids: [HOOK_SCRIPT_ID, RELAY_SCRIPT_ID] });
-    if (!force && key === lastKey && existing.length === (granted.length ? 2 : 0)) {
+    const existing = (await deps.scripting.getRegisteredContentScripts()).filter((script) =>
+      script.id.startsWith(SCRIPT_ID_PREFIX),
+    );
+    if (!force && key === lastKey && existing.length > 0 === granted.length > 0) {
       return { registered: granted, missingPermission: missing };
     }
     if (existing.length) {
       await deps.scripting.unregisterContentScripts({ ids: existing.map((script) => script.id) });
     }
-    if (granted.length) {
+    const registrations = [];
+    for (const [suffix, matches, fallback] of splitByFallback(granted, !deps.firefox)) {
+      if (!matches.length) continue;
       const common = {
-        matches: granted,
+        matches,
         excludeMatches: excludes.length ? excludes : undefined,
         allFrames: true,
         runAt: 'document_start' as const,
         persistAcrossSessions: true,
-        ...(deps.firefox ? {} : { matchOriginAsFallback: true }),
+        // about:blank and data: frames run the scripts of their creator's origin only with this.
+        ...(fallback ? { matchOriginAsFallback: true } : {}),
       };
-      await deps.scripting.registerContentScripts([
-        { ...common, id: HOOK_SCRIPT_ID, js: ['content-scripts/hook.js'], world: 'MAIN' },
-        { ...common, id: RELAY_SCRIPT_ID, js: ['content-scripts/relay.js'] },
-      ]);
+      registrations.push(
+        { ...common, id: `${HOOK_SCRIPT_ID}${suffix}`, js: ['content-scripts/hook.js'], world: 'MAIN' as const },
+        { ...common, id: `${RELAY_SCRIPT_ID}${suffix}`, js: ['content-scripts/relay.js'] },
+      );
     }
+    if (registrations.length) await deps.scripting.registerContentScripts(registrations);
     lastKey = key;
     return { registered: granted, missingPermission: missing };
   }
