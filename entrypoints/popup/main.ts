@@ -1,4 +1,5 @@
 import { createApp } from 'vue';
 import App from './App.vue';
+import { createUiBackend } from '@/utils/ui/ui-backend';
 
-createApp(App).mount('#app');
+createApp(App, { backend: createUiBackend() }).mount('#app');

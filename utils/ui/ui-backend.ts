@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { browser } from 'wxt/browser';
+import { createSettingsStore } from '../settings/settings-store';
+import type { SettingsStore } from '../settings/settings-store-types';
+import type { Settings } from '../settings/settings-schema';
+import { sendMessage } from '../messaging/extension-protocol';
+import { healthSchema, type Health } from '../messaging/health';
+import {
+  connectionTestResultSchema,
+  tabStatusSchema,
+  type ConnectionTestResult,
+  type TabStatus,
+} from '../messaging/ui-types';
+import { askBackground, type BackgroundReply } from './background-client';
+import { requestOriginPermission } from './origin-permission';
+
+/** Everything the options page and popup read or change outside themselves. */
+export interface UiBackend {
+  settingsStore(): SettingsStore;
+  getHealth(): Promise<BackgroundReply<Health>>;
+  getTabStatus(tabId: number): Promise<BackgroundReply<TabStatus>>;
+  testConnection(gateway: Settings['gateway'], timeoutMs: number): Promise<BackgroundReply<ConnectionTestResult>>;
+  setOriginCapture(origin: string, enabled: boolean): Promise<BackgroundReply<unknown>>;
+  /** Call synchronously inside a click handler: see requestOriginPermission. */
+  requestOrigins(origins: string[]): Promise<boolean>;
+  activeTabId(): Promise<number | undefined>;
+  openOptionsPage(): Promise<void>;
+}
+
+/** The real backend: the settings store, the background over extension messaging, the browser. */
+export function createUiBackend(): UiBackend {
+  let store: SettingsStore | undefined;
+  return {
+    settingsStore: () => (store ??= createSettingsStore()),
+    getHealth: () => askBackground(() => sendMessage('getHealth', undefined), healthSchema),
+    getTabStatus: (tabId) => askBackground(() => sendMessage('getTabStatus', { tabId }), tabStatusSchema),
+    testConnection: (gateway, timeoutMs) =>
+      askBackground(() => sendMessage('testConnection', gateway), connectionTestResultSchema, timeoutMs),
+    setOriginCapture: (origin, enabled) =>
+      askBackground(() => sendMessage('setOriginCapture', { origin, enabled }), z.unknown()),
+    requestOrigins: (origins) => requestOriginPermission(browser.permissions, origins),
+    activeTabId: async () => {
+      const [tab] = await browser.tabs.query({ active: true, currentWindow: true });
+      return tab?.id;
+    },
+    openOptionsPage: () => browser.runtime.openOptionsPage(),
+  };
+}
