@@ -1,11 +1,13 @@
 import { defineConfig } from 'vitest/config';
 import { WxtVitest } from 'wxt/testing/vitest-plugin';
+// WxtVitest does not add the Vue module's plugin; component tests import .vue files.
+import vue from '@vitejs/plugin-vue';
 
 export default defineConfig({
   test: {
     projects: [
       {
-        plugins: [WxtVitest()],
+        plugins: [WxtVitest(), vue()],
         test: {
           name: 'unit',
           include: ['tests/unit/**/*.test.ts', 'tests/component/**/*.test.ts'],
