@@ -46,6 +46,7 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
   const settingsStore = createSettingsStore();
   let loaded: LoadedSettings = { settings: defaultSettings(), invalidFields: [], lockedFields: [] };
   const settings = (): Settings => loaded.settings;
+  let settingsGeneration = 0;
 
   const tracker = createConnectionTracker({
     area,
@@ -134,6 +135,7 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
     loaded = next;
     const current = next.settings;
     breaker.updateSettings(current.reliability);
+    if (previous.namingMode !== current.namingMode) processor.namingModeChanged(previous.namingMode);
     // Connections on origins that are no longer captured end now: their groups are deleted.
     const ended = tracker.removeWhere((entry) => !decideCapture(`${entry.origin}/`, current).enabled);
     if (ended.length) processor.deleteGroups(ended);
@@ -185,9 +187,11 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
         timeoutMs: 5_000,
         retries: 2,
         run: async () => {
+          const generation = settingsGeneration;
           const result = await settingsStore.load();
-          loaded = result;
-          return result;
+          // A change seen by the watcher while loading is newer than what the load read.
+          if (generation === settingsGeneration) loaded = result;
+          return loaded;
         },
         fallback: () => loaded,
       },
@@ -252,7 +256,10 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
     /** Starts initialisation and watches settings; call once at start, after listeners are registered. */
     start(): void {
       void init.start();
-      settingsStore.watch((next) => void applySettings(next));
+      settingsStore.watch((next) => {
+        settingsGeneration++;
+        void applySettings(next);
+      });
     },
     async handleReports(data: unknown, sender: SenderLike): Promise<{ accepted: number; rejected: number }> {
       await ready();

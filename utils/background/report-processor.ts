@@ -2,7 +2,7 @@ import type { ConnectionTracker, TrackedConnection } from '../integrity/connecti
 import type { Outbox } from '../export/outbox';
 import type { DropCounter } from '../resilience/drop-counter';
 import type { QualityHistory } from '../quality/quality-history';
-import type { Settings } from '../settings/settings-schema';
+import type { NamingMode, Settings } from '../settings/settings-schema';
 import type { HookReport } from '../webrtc/report-schema';
 import { encodeSnapshot } from '../metrics/encode-snapshot';
 import { connectionLabels } from './series-labels';
@@ -16,9 +16,13 @@ export interface InboundReport {
   report: HookReport;
 }
 
-/** Grouping key of a connection's Pushgateway group: the group id the background assigned. */
-export function connectionGroupingKey(groupId: string): Record<string, string> {
-  return { peerConnectionId: groupId };
+/**
+ * Grouping key of a connection's Pushgateway group: the group id the background assigned.
+ * Conventional mode names the label in snake_case like every other label; legacy mode keeps
+ * the older exporters' `peerConnectionId`, which their dashboards use.
+ */
+export function connectionGroupingKey(groupId: string, naming: NamingMode): Record<string, string> {
+  return naming === 'legacy' ? { peerConnectionId: groupId } : { peer_connection_id: groupId };
 }
 
 interface ReportProcessorDeps {
@@ -44,7 +48,7 @@ export function createReportProcessor(deps: ReportProcessorDeps) {
     for (const entry of entries) {
       if (seen.has(entry.groupId)) continue;
       seen.add(entry.groupId);
-      deps.outbox.remove(entry.groupId, connectionGroupingKey(entry.groupId));
+      deps.outbox.remove(entry.groupId, connectionGroupingKey(entry.groupId, deps.settings().namingMode));
       deps.history.forget(entry.groupId);
     }
     if (seen.size) deps.onOutboxChanged();
@@ -80,13 +84,26 @@ export function createReportProcessor(deps: ReportProcessorDeps) {
     accepted++;
     deps.history.record(entry.groupId, stats, deps.now());
     if (encoded.text) {
-      deps.outbox.put(entry.groupId, connectionGroupingKey(entry.groupId), encoded.text);
+      deps.outbox.put(entry.groupId, connectionGroupingKey(entry.groupId, settings.namingMode), encoded.text);
       deps.onOutboxChanged();
     }
   }
 
+  /**
+   * The naming mode changed: live groups get new grouping keys with their next report, so the
+   * groups under the old keys are deleted now (under outbox ids of their own, so the next
+   * snapshot of the same connection does not replace the deletion).
+   */
+  function namingModeChanged(previous: NamingMode): void {
+    for (const entry of deps.tracker.list()) {
+      deps.outbox.remove(`${entry.groupId}~${previous}`, connectionGroupingKey(entry.groupId, previous));
+    }
+    deps.onOutboxChanged();
+  }
+
   return {
     process,
+    namingModeChanged,
     /** Queues deletion of the groups of connections that ended outside a report (tab closed, integrity check). */
     deleteGroups,
     accepted: () => accepted,
