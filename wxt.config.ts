@@ -8,6 +8,8 @@ const loopbackForTests = process.env.E2E_LOOPBACK === '1' ? ['http://127.0.0.1/*
 
 export default defineConfig({
   modules: ['@wxt-dev/module-vue'],
+  // Parallel test runs build into their own folders (WXT_OUT_DIR) so they never swap files under a running browser.
+  outDir: process.env.WXT_OUT_DIR ?? '.output',
   manifestVersion: 3,
   manifest: ({ browser }) => ({
     name: 'WebRTC Stats Exporter',
