@@ -56,21 +56,24 @@ let stopping = false;
 async function cleanup() {
   while (cleanups.length) await cleanups.pop()().catch(() => {});
 }
-process.on('SIGINT', () => {
-  if (stopping) process.exit(130);
-  stopping = true;
-  console.log('\nCtrl-C: hanging up and cleaning up (Ctrl-C again to quit at once)');
-});
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    if (stopping) process.exit(130);
+    stopping = true;
+    console.log(`\n${signal}: hanging up and cleaning up (again to quit at once)`);
+  });
+}
 
 let exitCode = 0;
 try {
-  const gateway = await startPushgateway();
+  // Detached: Ctrl-C reaches the whole terminal group; the gateway must outlive it until cleanup.
+  const gateway = await startPushgateway({ detached: true });
   cleanups.push(() => gateway.stop());
   const pages = await startCallPageServer();
   cleanups.push(() => pages.close());
   console.log(`Pushgateway: ${gateway.url}   call page: ${pages.origin}`);
 
-  const browser = await launchChromium({ headless: !headed });
+  const browser = await launchChromium({ headless: !headed, handleSignals: false });
   cleanups.push(() => browser.close());
   console.log(`Chromium ${headed ? 'headed' : 'headless'}, extension ${browser.extensionId}`);
 
@@ -79,8 +82,18 @@ try {
     customOrigins: ['http://127.0.0.1/*'],
     intervalMs,
   });
-  await browser.evalInWorker((value) => globalThis.chrome.storage.sync.set({ settings: value }), settings);
+  // `settingsSavedAt` beside the record: the settings store takes the newest of sync and local.
+  await browser.evalInWorker(
+    (value) => globalThis.chrome.storage.sync.set({ settings: value, settingsSavedAt: Date.now() }),
+    settings,
+  );
   console.log(`Settings written: gateway ${settings.gateway.url}, job ${settings.gateway.job}, interval ${intervalMs} ms`);
+
+  // The background registers the hook for the custom origin when it sees the new settings; a page
+  // loaded before that would run unhooked.
+  const registered = await waitForRegistration(browser, 'http://127.0.0.1/*', 15_000);
+  if (!registered) throw new Error('the background registered no content script for http://127.0.0.1/* within 15 s');
+  console.log(`Content scripts registered: ${registered.join(', ')}`);
 
   const page = await browser.context.newPage();
   // The query must never reach a label: the demo uses one so you can check.
@@ -89,7 +102,7 @@ try {
   console.log(`Call up: ${states.map((s) => s.connectionState).join(', ')}`);
 
   const started = Date.now();
-  let seenCallGroups = new Map();
+  const seenCallGroups = new Map();
   let firstSeenAt;
   for (;;) {
     await sleep(printEveryMs);
@@ -103,8 +116,9 @@ try {
     if (firstSeenAt === undefined && elapsed >= firstMetricsTimeoutS) {
       throw new Error(`no metrics arrived within ${firstMetricsTimeoutS} s (is the background wired to push?)`);
     }
-    if (stopping || (!follow && elapsed >= runSeconds)) break;
+    if (stopping || (!follow && elapsed >= runSeconds && firstSeenAt !== undefined)) break;
   }
+  if (firstSeenAt === undefined) throw new Error('no metrics arrived before the demo was stopped');
 
   const leaked = [...seenCallGroups.keys()].filter((name) => name.includes('do-not-export') || name.includes('demo-meeting'));
   if (leaked.length) console.log(`WARNING: the page query reached a grouping label: ${leaked.join('; ')}`);
@@ -133,3 +147,14 @@ try {
   await cleanup();
 }
 process.exit(exitCode);
+
+/** Ids of the registered content scripts once one matches `pattern`, or undefined after `timeoutMs`. */
+async function waitForRegistration(browser, pattern, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const scripts = await browser.evalInWorker(() => globalThis.chrome.scripting.getRegisteredContentScripts());
+    if (scripts.some((script) => script.matches?.includes(pattern))) return scripts.map((script) => script.id);
+    await sleep(250);
+  }
+  return undefined;
+}

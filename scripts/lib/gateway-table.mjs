@@ -1,14 +1,14 @@
 // Shapes Pushgateway groups (as tests/e2e/support/pushgateway.ts parses them) into a compact
 // table of a call's key metrics, for the demo and for humans reading a failing e2e run.
 
-/** Key metrics: a label and the patterns (first match wins) of the family names that carry them. */
+/** Key metrics: a title and the family names (conventional, then legacy naming) that carry them. */
 const COLUMNS = [
-  { title: 'in bytes', patterns: [/^webrtc_inbound_rtp_bytes_received/, /inbound_rtp_bytesReceived/i, /inbound.*bytes.*received/i] },
-  { title: 'in pkts', patterns: [/^webrtc_inbound_rtp_packets_received/, /inbound_rtp_packetsReceived/i] },
-  { title: 'lost', patterns: [/^webrtc_inbound_rtp_packets_lost/, /inbound_rtp_packetsLost/i, /packets_?lost/i] },
-  { title: 'jitter s', patterns: [/^webrtc_inbound_rtp_jitter/, /inbound_rtp_jitter/i] },
-  { title: 'rtt s', patterns: [/^webrtc_candidate_pair_current_round_trip_time/, /round_?trip_?time/i] },
-  { title: 'out bytes', patterns: [/^webrtc_outbound_rtp_bytes_sent/, /outbound_rtp_bytesSent/i] },
+  { title: 'in bytes', names: ['webrtc_inbound_rtp_bytes_received_total', 'inbound_rtp_bytesReceived'] },
+  { title: 'in pkts', names: ['webrtc_inbound_rtp_packets_received_total', 'inbound_rtp_packetsReceived'] },
+  { title: 'lost', names: ['webrtc_inbound_rtp_packets_lost', 'inbound_rtp_packetsLost'] },
+  { title: 'jitter s', names: ['webrtc_inbound_rtp_jitter_seconds', 'inbound_rtp_jitter'] },
+  { title: 'rtt s', names: ['webrtc_candidate_pair_current_round_trip_time_seconds', 'candidate_pair_currentRoundTripTime'] },
+  { title: 'out bytes', names: ['webrtc_outbound_rtp_bytes_sent_total', 'outbound_rtp_bytesSent'] },
 ];
 
 /** Families the Pushgateway adds to every group by itself. */
@@ -27,21 +27,18 @@ export function isCallGroup(group) {
   return Object.keys(group.families).some((name) => /rtp/i.test(name));
 }
 
-function familyFor(group, patterns) {
-  const names = Object.keys(group.families);
-  for (const pattern of patterns) {
-    const name = names.find((n) => pattern.test(n));
-    if (name) return group.families[name];
-  }
-  return undefined;
+function familyFor(group, names) {
+  const name = names.find((n) => group.families[n]);
+  return name ? { name, ...group.families[name] } : undefined;
 }
 
 function cell(family) {
   if (!family) return '-';
   const values = family.metrics.map((m) => Number(m.value)).filter((v) => Number.isFinite(v));
   if (values.length === 0) return '-';
-  // Several series (audio + video, several pairs): show their sum for counters, max for gauges.
-  const value = family.type === 'COUNTER'
+  // Several series (audio + video, several pairs): the sum of counts (legacy names are all
+  // gauges, hence the name test), the worst value of gauges.
+  const value = family.type === 'COUNTER' || /bytes|packets/i.test(family.name)
     ? values.reduce((a, b) => a + b, 0)
     : Math.max(...values);
   return Number.isInteger(value) ? String(value) : value.toPrecision(3);
@@ -59,7 +56,7 @@ export function formatTable(groups) {
         .filter(([name]) => !GATEWAY_OWN.has(name))
         .reduce((n, [, f]) => n + f.metrics.length, 0),
     ),
-    ...COLUMNS.map((c) => cell(familyFor(g, c.patterns))),
+    ...COLUMNS.map((c) => cell(familyFor(g, c.names))),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r) => r.map((v, i) => (i < 2 ? v.padEnd(widths[i]) : v.padStart(widths[i]))).join('  ');

@@ -27,6 +27,8 @@ interface Window {
     NAMESPACE: string;
     forge(type: string, data: unknown, options?: { namespace?: string; id?: number }): number;
     request(type: string, data?: unknown, timeoutMs?: number): Promise<unknown>;
+    fakeReport(pcId: string, seq: number, extra?: Record<string, unknown>): Record<string, unknown>;
+    dispatch(detail: unknown): void;
     malformed(): number;
     big(bytes?: number): number;
     manyStats(count?: number): number;

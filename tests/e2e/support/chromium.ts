@@ -14,7 +14,7 @@ export interface WorkerGlobals {
 }
 
 /** Where `wxt build` puts the Chromium build. */
-export const CHROME_BUILD_DIR = path.resolve('.output/chrome-mv3');
+export const CHROME_BUILD_DIR = path.resolve(process.env.WXT_OUT_DIR ?? '.output', 'chrome-mv3');
 
 export interface LaunchChromiumOptions {
   /** Unpacked extension directory. Default `.output/chrome-mv3`. */
@@ -27,6 +27,11 @@ export interface LaunchChromiumOptions {
   headless?: boolean;
   /** Extra command-line flags. */
   args?: string[];
+  /**
+   * Let Playwright close the browser on SIGINT/SIGTERM/SIGHUP (default true). The demo turns this
+   * off to hang up and watch the groups being deleted before it closes the browser itself.
+   */
+  handleSignals?: boolean;
 }
 
 export interface HeapUsage {
@@ -108,6 +113,9 @@ export async function launchChromium(options: LaunchChromiumOptions = {}): Promi
     headless: options.headless ?? true,
     ignoreDefaultArgs: ['--disable-extensions'],
     args,
+    handleSIGINT: options.handleSignals ?? true,
+    handleSIGTERM: options.handleSignals ?? true,
+    handleSIGHUP: options.handleSignals ?? true,
   });
 
   try {

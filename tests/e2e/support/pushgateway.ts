@@ -32,6 +32,11 @@ export interface GatewayGroup {
 export interface PushgatewayOptions {
   /** Pass `--web.enable-admin-api` (allows `wipe()`). Default false. */
   adminApi?: boolean;
+  /**
+   * Run in its own process group, so a Ctrl-C in the terminal does not kill it before the caller
+   * has cleaned up (the demo). Default false: then a signal to the test run's group ends it too.
+   */
+  detached?: boolean;
 }
 
 export interface RestartOptions {
@@ -81,7 +86,7 @@ export async function startPushgateway(options: PushgatewayOptions = {}): Promis
   async function start(): Promise<void> {
     const args = [`--web.listen-address=127.0.0.1:${port}`, `--persistence.file=${persistenceFile}`];
     if (options.adminApi) args.push('--web.enable-admin-api');
-    const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: options.detached ?? false });
     child = proc;
     const collect = (chunk: Buffer) => {
       // Keep the tail only: a long test run must not grow this without bound.
@@ -123,8 +128,12 @@ export async function startPushgateway(options: PushgatewayOptions = {}): Promis
     return (body.data ?? []).map(parseGroup);
   }
 
-  // The dir must outlive stop()/kill() because restart() may follow; remove it when node exits.
-  process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+  // The dir must outlive stop()/kill() because restart() may follow; remove it when node exits,
+  // and never leave a gateway running behind a crashed test run.
+  process.once('exit', () => {
+    child?.kill('SIGKILL');
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
   await start();
 
   return {
