@@ -40,9 +40,22 @@ export function createUiBackend(): UiBackend {
       askBackground(() => sendMessage('setOriginCapture', { origin, enabled }), z.unknown()),
     requestOrigins: (origins) => requestOriginPermission(browser.permissions, origins),
     activeTabId: async () => {
+      const asked = tabIdFromQuery(globalThis.location?.search ?? '');
+      if (asked !== undefined) return asked;
       const [tab] = await browser.tabs.query({ active: true, currentWindow: true });
       return tab?.id;
     },
     openOptionsPage: () => browser.runtime.openOptionsPage(),
   };
+}
+
+/**
+ * `?tabId=N` on the popup's URL: the popup opened as a page (a pinned window, a test) would see
+ * itself as the active tab, so it can be told which tab to describe. Undefined when absent or not
+ * a non-negative integer.
+ */
+export function tabIdFromQuery(search: string): number | undefined {
+  const raw = new URLSearchParams(search).get('tabId');
+  if (raw === null || !/^\d{1,10}$/.test(raw)) return undefined;
+  return Number(raw);
 }

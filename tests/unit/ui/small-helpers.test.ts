@@ -8,6 +8,8 @@ import { createPoller } from '@/utils/ui/polling';
 import { reliabilityFields } from '@/utils/ui/reliability-fields';
 import { reliabilitySchema, STATS_TYPES } from '@/utils/settings/settings-schema';
 import { STATS_TYPE_DESCRIPTIONS } from '@/utils/ui/stats-type-descriptions';
+import { tabIdFromQuery } from '@/utils/ui/ui-backend';
+import { lastPushOutcome } from '@/utils/ui/push-outcome';
 
 describe('gatewayPermissionPattern', () => {
   it.each([
@@ -19,6 +21,34 @@ describe('gatewayPermissionPattern', () => {
     ['not a url', undefined],
   ])('turns %j into %j', (url, pattern) => {
     expect(gatewayPermissionPattern(url)).toBe(pattern);
+  });
+});
+
+describe('lastPushOutcome', () => {
+  const error = (at: number) => ({ at, kind: 'network' as const, message: 'refused' });
+  it.each([
+    ['no push yet', { lastAttemptAt: null, lastSuccessAt: null, lastError: null }, 'none'],
+    ['a success after the attempt', { lastAttemptAt: 10, lastSuccessAt: 12, lastError: error(5) }, 'succeeded'],
+    ['an error after the attempt', { lastAttemptAt: 10, lastSuccessAt: 8, lastError: error(11) }, 'failed'],
+    ['a push still on the wire after earlier successes', { lastAttemptAt: 20, lastSuccessAt: 12, lastError: null }, 'sending'],
+    ['a push still on the wire after an earlier error', { lastAttemptAt: 20, lastSuccessAt: null, lastError: error(15) }, 'sending'],
+    ['the newer of a success and an error in the same flush', { lastAttemptAt: 10, lastSuccessAt: 11, lastError: error(12) }, 'failed'],
+  ])('says %s is %j', (_, delivery, outcome) => {
+    expect(lastPushOutcome(delivery)).toBe(outcome);
+  });
+});
+
+describe('tabIdFromQuery', () => {
+  it.each([
+    ['?tabId=42', 42],
+    ['?x=1&tabId=7', 7],
+    ['', undefined],
+    ['?tabId=', undefined],
+    ['?tabId=-3', undefined],
+    ['?tabId=4.5', undefined],
+    ['?tabId=abc', undefined],
+  ])('reads %j as %j', (search, tabId) => {
+    expect(tabIdFromQuery(search)).toBe(tabId);
   });
 });
 

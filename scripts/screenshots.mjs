@@ -1,0 +1,107 @@
+#!/usr/bin/env node
+// Regenerates docs/screenshots/*.png: the options page and the popup during a real loopback call.
+//
+//   node scripts/screenshots.mjs [--no-build] [--out docs/screenshots] [--seconds 20]
+//
+// Builds the test build (E2E_LOOPBACK=1: loopback host permission at install) into
+// WXT_OUT_DIR (default .output/screenshots, so it never replaces a build a test is using),
+// starts a Pushgateway and the call page, launches headless Chromium with the extension,
+// saves settings, runs a call for --seconds so the popup's charts have points, then takes
+// options.png, options-dark.png, popup.png and popup-dark.png. Cleans up on every path.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { tsImport } from 'tsx/esm/api';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+process.chdir(root);
+
+const argv = process.argv.slice(2);
+const flag = (name) => argv.includes(`--${name}`);
+const option = (name, fallback) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 && argv[i + 1] ? argv[i + 1] : fallback;
+};
+const outDir = path.resolve(option('out', 'docs/screenshots'));
+const callSeconds = Number(option('seconds', '20'));
+process.env.WXT_OUT_DIR ??= '.output/screenshots';
+
+const load = (file) => tsImport(path.join(root, file), import.meta.url);
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+if (!flag('no-build')) {
+  console.log(`Building the extension into ${process.env.WXT_OUT_DIR} (E2E_LOOPBACK=1)...`);
+  const build = spawnSync('npx', ['wxt', 'build'], { stdio: 'inherit', env: { ...process.env, E2E_LOOPBACK: '1' } });
+  if (build.status !== 0) {
+    console.error('Build failed');
+    process.exit(1);
+  }
+}
+
+const { startPushgateway } = await load('tests/e2e/support/pushgateway.ts');
+const { startCallPageServer } = await load('tests/e2e/support/call-page-server.ts');
+const { launchChromium } = await load('tests/e2e/support/chromium.ts');
+const { configureExtension } = await load('tests/e2e/support/exporter-control.ts');
+
+const cleanups = [];
+let exitCode = 0;
+try {
+  fs.mkdirSync(outDir, { recursive: true });
+  const gateway = await startPushgateway();
+  cleanups.push(() => gateway.stop());
+  const pages = await startCallPageServer();
+  cleanups.push(() => pages.close());
+  const browser = await launchChromium();
+  cleanups.push(() => browser.close());
+
+  await configureExtension(
+    browser,
+    {
+      gateway: { url: gateway.url, job: 'webrtc', username: 'exporter', password: 'example-secret' },
+      customOrigins: ['http://127.0.0.1/*'],
+      intervalMs: 1000,
+      agentId: 'agent-042',
+    },
+    'http://127.0.0.1/*',
+  );
+
+  const call = await browser.context.newPage();
+  const callUrl = pages.pageUrl('call');
+  await call.goto(callUrl);
+  await call.evaluate(() => window.startCall());
+  console.log(`Call running; waiting ${callSeconds} s for the charts to fill...`);
+  await sleep(callSeconds * 1000);
+
+  const options = await browser.openOptions();
+  await options.setViewportSize({ width: 960, height: 1180 });
+  await options.getByRole('button', { name: 'Test connection' }).click();
+  await options.getByText('Connected to').waitFor({ timeout: 15_000 });
+  await options.mouse.move(0, 0);
+  for (const scheme of ['light', 'dark']) {
+    await options.emulateMedia({ colorScheme: scheme });
+    const file = path.join(outDir, scheme === 'light' ? 'options.png' : 'options-dark.png');
+    // The first screen (status, gateway with the test result, identity, capture): a full-page shot
+    // would be very tall and would draw the sticky save bar in the middle of the page.
+    await options.screenshot({ path: file });
+    console.log(`wrote ${path.relative(root, file)}`);
+  }
+
+  const popup = await browser.openPopup(callUrl);
+  await popup.setViewportSize({ width: 360, height: 600 });
+  await popup.locator('article.connection').nth(1).waitFor({ timeout: 15_000 });
+  // Let one more poll land so every chart has its latest point.
+  await sleep(2500);
+  for (const scheme of ['light', 'dark']) {
+    await popup.emulateMedia({ colorScheme: scheme });
+    const file = path.join(outDir, scheme === 'light' ? 'popup.png' : 'popup-dark.png');
+    await popup.locator('main.popup').screenshot({ path: file });
+    console.log(`wrote ${path.relative(root, file)}`);
+  }
+} catch (error) {
+  console.error(`Screenshots failed: ${error instanceof Error ? error.stack : String(error)}`);
+  exitCode = 1;
+} finally {
+  while (cleanups.length) await cleanups.pop()().catch(() => {});
+}
+process.exit(exitCode);
