@@ -22,7 +22,11 @@ export function startBackground(): void {
   lifecycle.add(onMessage('testConnection', ({ data }) => service.testConnection(data)));
   lifecycle.add(onMessage('setOriginCapture', ({ data }) => service.setOriginCapture(data.origin, data.enabled)));
   lifecycle.onEvent(browser.tabs.onRemoved, (tabId: number) => service.tabClosed(tabId));
-  lifecycle.onEvent(browser.runtime.onInstalled, () => void service.syncRegistrations());
+  lifecycle.onEvent(browser.runtime.onInstalled, () => void service.installed());
+  // A new install has no gateway yet: the options page is where the user (or admin) sets one.
+  lifecycle.onEvent(browser.runtime.onInstalled, (details: { reason: string }) => {
+    if (details.reason === 'install') void browser.runtime.openOptionsPage().catch(() => undefined);
+  });
   lifecycle.onEvent(browser.runtime.onStartup, () => void service.syncRegistrations());
   lifecycle.onEvent(browser.permissions.onAdded, () => service.permissionsChanged());
   lifecycle.onEvent(browser.permissions.onRemoved, () => service.permissionsChanged());
