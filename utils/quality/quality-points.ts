@@ -10,6 +10,9 @@ export interface QualityTotals {
   packetsLost: number;
   rttSeconds: number | null;
   jitterSeconds: number | null;
+  /** What the far end reports about what we send (remote-inbound-rtp): for a connection that only sends. */
+  remoteLossRatio: number | null;
+  remoteJitterSeconds: number | null;
 }
 
 function num(stat: RtcStat, field: string): number | undefined {
@@ -19,7 +22,17 @@ function num(stat: RtcStat, field: string): number | undefined {
 
 /** Sums what the popup's charts need from one report of a connection. */
 export function qualityTotals(stats: RtcStat[], at: number): QualityTotals {
-  const totals: QualityTotals = { at, bytesIn: 0, bytesOut: 0, packetsIn: 0, packetsLost: 0, rttSeconds: null, jitterSeconds: null };
+  const totals: QualityTotals = {
+    at,
+    bytesIn: 0,
+    bytesOut: 0,
+    packetsIn: 0,
+    packetsLost: 0,
+    rttSeconds: null,
+    jitterSeconds: null,
+    remoteLossRatio: null,
+    remoteJitterSeconds: null,
+  };
   const jitters: number[] = [];
   for (const stat of stats) {
     if (stat.type === 'inbound-rtp') {
@@ -33,9 +46,13 @@ export function qualityTotals(stats: RtcStat[], at: number): QualityTotals {
     } else if (stat.type === 'candidate-pair' && (stat.nominated === true || stat.state === 'succeeded')) {
       const rtt = num(stat, 'currentRoundTripTime');
       if (rtt !== undefined) totals.rttSeconds = Math.max(totals.rttSeconds ?? 0, rtt);
-    } else if (stat.type === 'remote-inbound-rtp' && totals.rttSeconds === null) {
+    } else if (stat.type === 'remote-inbound-rtp') {
       const rtt = num(stat, 'roundTripTime');
-      if (rtt !== undefined) totals.rttSeconds = rtt;
+      if (rtt !== undefined && totals.rttSeconds === null) totals.rttSeconds = rtt;
+      const lost = num(stat, 'fractionLost');
+      if (lost !== undefined) totals.remoteLossRatio = Math.max(totals.remoteLossRatio ?? 0, lost);
+      const jitter = num(stat, 'jitter');
+      if (jitter !== undefined) totals.remoteJitterSeconds = Math.max(totals.remoteJitterSeconds ?? 0, jitter);
     }
   }
   if (jitters.length) totals.jitterSeconds = Math.max(...jitters);
@@ -53,12 +70,16 @@ export function qualityPoint(previous: QualityTotals | undefined, current: Quali
     const lost = current.packetsLost - previous.packetsLost;
     if (received + lost > 0 && lost >= 0) lossPercent = (lost / (received + lost)) * 100;
   }
+  // A connection that only sends has no inbound stream: show what the far end reports instead.
+  if (lossPercent === null && current.packetsIn === 0 && current.remoteLossRatio !== null) {
+    lossPercent = current.remoteLossRatio * 100;
+  }
   return {
     at: current.at,
     bitrateInBps: rate(current.bytesIn, previous?.bytesIn),
     bitrateOutBps: rate(current.bytesOut, previous?.bytesOut),
     lossPercent,
     rttSeconds: current.rttSeconds,
-    jitterSeconds: current.jitterSeconds,
+    jitterSeconds: current.jitterSeconds ?? current.remoteJitterSeconds,
   };
 }

@@ -23,6 +23,15 @@ describe('qualityPoint', () => {
     });
   });
 
+  it('shows the far end’s loss and jitter for a connection that only sends', () => {
+    const sending = (at: number, bytesOut: number): RtcStat[] => [
+      { id: 'out', type: 'outbound-rtp', timestamp: at, bytesSent: bytesOut },
+      { id: 'ri', type: 'remote-inbound-rtp', timestamp: at, fractionLost: 0.05, jitter: 0.012, roundTripTime: 0.03 },
+    ];
+    const point = qualityPoint(qualityTotals(sending(0, 0), 0), qualityTotals(sending(1000, 1000), 1000));
+    expect(point).toMatchObject({ lossPercent: 5, jitterSeconds: 0.012, rttSeconds: 0.03, bitrateOutBps: 8000 });
+  });
+
   it('gives no rate when a counter went backwards (a restarted stream)', () => {
     const before = qualityTotals(report(0, 10_000, 10_000, 10, 0), 0);
     const after = qualityTotals(report(1000, 5_000, 20_000, 20, 0), 1000);
