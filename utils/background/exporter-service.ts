@@ -2,7 +2,7 @@ import { browser } from 'wxt/browser';
 import { createSettingsStore } from '../settings/settings-store';
 import { defaultSettings, type Settings } from '../settings/settings-schema';
 import type { LoadedSettings } from '../settings/settings-store-types';
-import { createDurableArea } from '../storage/resilient-area';
+import { createDurableArea, createResilientArea } from '../storage/resilient-area';
 import { createDropCounter } from '../resilience/drop-counter';
 import { createResourceManager } from '../resilience/resource-manager';
 import { createMessageQueue } from '../resilience/message-queue';
@@ -26,11 +26,14 @@ import { hookConfigFor } from './hook-config-for';
 import { parseInboundBatch, senderFrameUrl, type SenderLike } from './inbound-reports';
 import { createReportProcessor, type InboundReport } from './report-processor';
 import { createSelfMetricsPublisher } from './self-metrics-publisher';
+import { takeOverOpenTabs } from './open-tabs-takeover';
 
 /** Longest a message waits for start-up before it is answered from the degraded state. */
 const READY_WAIT_MS = 10_000;
 /** Chart points kept per connection (about 3 minutes at the default 2 s interval). */
 const CHART_POINTS = 90;
+/** Tabs the per-tab rate limiter remembers (a closed tab is forgotten at once). */
+const RATE_LIMITER_MAX_KEYS = 1_000;
 
 /**
  * The background's one owner of state: it composes settings, storage, the tracker, the
@@ -48,8 +51,11 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
   const settings = (): Settings => loaded.settings;
   let settingsGeneration = 0;
 
+  // The tracker outlives a reload or update (storage.session is cleared then): only it knows
+  // which groups the previous version left in the gateway, so only it lets them be deleted.
+  const trackerArea = createResilientArea({ tiers: ['local', 'session'] });
   const tracker = createConnectionTracker({
-    area,
+    area: trackerArea,
     limits: () => settings().reliability,
     drops,
     now,
@@ -87,7 +93,26 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
     }, 50);
   }
 
-  const processor = createReportProcessor({ tracker, outbox, history, drops, settings, now, onOutboxChanged: scheduleFlush });
+  // New connections per tab: a full tab's worth at once, then a tab's worth per minute. A call
+  // opens a handful; a page that invents ids would otherwise churn groups without end.
+  const newConnectionLimiter = createRateLimiter({
+    ratePerSecond: () => settings().reliability.maxConnectionsPerTab / 60,
+    burst: () => settings().reliability.maxConnectionsPerTab,
+    maxKeys: RATE_LIMITER_MAX_KEYS,
+    drops,
+    dropReason: 'new-connection-rate-limited',
+    now,
+  });
+  const processor = createReportProcessor({
+    tracker,
+    outbox,
+    history,
+    drops,
+    settings,
+    now,
+    onOutboxChanged: scheduleFlush,
+    admitNewConnection: (tabId) => newConnectionLimiter.allow(`tab:${tabId}`),
+  });
   const queue = createMessageQueue<InboundReport>({
     maxSize: () => settings().reliability.queueMaxSize,
     concurrency: 1,
@@ -99,6 +124,7 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
     ratePerSecond: () => settings().reliability.maxReportsPerTabPerSecond,
     drops,
     dropReason: 'rate-limited',
+    maxKeys: RATE_LIMITER_MAX_KEYS,
     now,
   });
   const integrity = createIntegrityChecker({
@@ -128,6 +154,11 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
   });
   resources.register('outbox', { size: () => outbox.stats().groups, cap: () => settings().reliability.outboxMaxGroups });
   resources.register('queue', { size: () => queue.size(), cap: () => queue.cap(), evicted: () => queue.stats().overflowed });
+  resources.register('rate-limiter-keys', { size: () => rateLimiter.keyCount(), cap: () => RATE_LIMITER_MAX_KEYS });
+  resources.register('new-connection-limiter-keys', {
+    size: () => newConnectionLimiter.keyCount(),
+    cap: () => RATE_LIMITER_MAX_KEYS,
+  });
   resources.register('chart-history', { size: () => history.size(), cap: () => settings().reliability.maxConnectionsTotal });
 
   async function applySettings(next: LoadedSettings): Promise<void> {
@@ -322,7 +353,22 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
     },
     /** A tab closed: its connections ended without a word from the page. */
     tabClosed(tabId: number): void {
+      rateLimiter.forget(`tab:${tabId}`);
+      newConnectionLimiter.forget(`tab:${tabId}`);
       processor.deleteGroups(tracker.endTab(tabId));
+    },
+    /**
+     * The extension was installed, updated or reloaded. Every content script of the previous
+     * version is orphaned now, and its hooks come back (if at all) under new connection ids, so
+     * the connections tracked before this worker started have ended: their groups are deleted
+     * at once rather than left to the stale check. Then open tabs get new relays.
+     */
+    async installed(): Promise<void> {
+      await ready();
+      const orphaned = tracker.removeWhere((entry) => entry.lastReportAt < startedAt);
+      if (orphaned.length) processor.deleteGroups(orphaned);
+      await syncRegistrations(true);
+      await takeOverOpenTabs({ tabs: browser.tabs, scripting: browser.scripting, settings: settings(), drops });
     },
     /** Periodic housekeeping (alarm): integrity check, resource sweep, delivery retry, persistence. */
     async housekeeping(): Promise<void> {

@@ -1,8 +1,13 @@
 import { z } from 'zod';
 import { hookReportSchema, type HookReport } from '../webrtc/report-schema';
+import { MAX_REPORTS_PER_BATCH as RELAY_MAX_REPORTS_PER_BATCH } from '../webrtc/report-batch-validator';
 
-/** Most reports one relay message may carry (one per connection of the frame). */
-export const MAX_REPORTS_PER_BATCH = 50;
+/**
+ * Most reports one relay message may carry: exactly what the relay forwards at most. A smaller
+ * limit here would reject, whole, every full batch a relay sends (it re-batches the hook's
+ * reports of several ticks, coalesced per connection, up to its own limit).
+ */
+export const MAX_REPORTS_PER_BATCH = RELAY_MAX_REPORTS_PER_BATCH;
 /** Most stats objects one relay message may carry in all, whatever the per-report cap says. */
 export const MAX_STATS_PER_BATCH = 5_000;
 

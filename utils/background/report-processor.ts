@@ -34,6 +34,12 @@ interface ReportProcessorDeps {
   now: () => number;
   /** Called after the outbox changed, so delivery can run. */
   onOutboxChanged: () => void;
+  /**
+   * Asked before a connection the tracker does not know yet is created; false drops the report
+   * (the admitter counts its refusals, e.g. a rate limiter as `new-connection-rate-limited`).
+   * Default: always admitted.
+   */
+  admitNewConnection?: (tabId: number) => boolean;
 }
 
 /**
@@ -60,6 +66,10 @@ export function createReportProcessor(deps: ReportProcessorDeps) {
       deleteGroups(deps.tracker.end(source.tabId, source.frameId, report.pcId));
       return;
     }
+    // Past the per-tab cap every new connection evicts an older one, deleting its group: a page
+    // inventing connection ids would churn groups (and gateway requests) as fast as it reports.
+    const known = deps.tracker.get(source.tabId, source.frameId, report.pcId) !== undefined;
+    if (!known && deps.admitNewConnection && !deps.admitNewConnection(source.tabId)) return;
     const settings = deps.settings();
     const cap = settings.reliability.maxStatsPerReport;
     const stats = report.stats.length > cap ? report.stats.slice(0, cap) : report.stats;
