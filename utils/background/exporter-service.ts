@@ -8,9 +8,9 @@ import { createResourceManager } from '../resilience/resource-manager';
 import { createMessageQueue } from '../resilience/message-queue';
 import { createRateLimiter } from '../resilience/rate-limiter';
 import { createNetworkCircuitBreaker } from '../resilience/network-circuit-breaker';
-import { createOutbox } from '../export/outbox';
+import { createOutbox, OUTBOX_DROPS } from '../export/outbox';
 import { createPushgatewayClient } from '../export/pushgateway-client';
-import { createDelivery } from '../export/delivery';
+import { createDelivery, DELIVERY_DROPS } from '../export/delivery';
 import { hasGatewayPermission, testConnection } from '../export/connection-test';
 import { createConnectionTracker } from '../integrity/connection-tracker';
 import { createIntegrityChecker, tabExistsVia } from '../integrity/data-integrity-manager';
@@ -27,6 +27,7 @@ import { parseInboundBatch, senderFrameUrl, type SenderLike } from './inbound-re
 import { createReportProcessor, type InboundReport } from './report-processor';
 import { createSelfMetricsPublisher } from './self-metrics-publisher';
 import { takeOverOpenTabs } from './open-tabs-takeover';
+import { createBadge, type BadgeTabState } from './badge';
 
 /** Longest a message waits for start-up before it is answered from the degraded state. */
 const READY_WAIT_MS = 10_000;
@@ -89,7 +90,9 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
     flushTimer = setTimeout(() => {
       flushTimer = undefined;
       selfMetrics.maybePublish();
-      void delivery.flush();
+      badge.update();
+      // The breaker may have opened or closed with this flush: the badge titles say so.
+      void delivery.flush().finally(() => badge.update());
     }, 50);
   }
 
@@ -145,6 +148,27 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
     drops: drops.snapshot(),
     reportsAccepted: processor.accepted(),
   });
+  /** Why capture is degraded for every tab, or null: start-up fell back, or metrics do not reach the gateway. */
+  function degradedReason(): string | null {
+    if (init.status() === 'degraded') return init.degradedReasons()[0] ?? 'start-up incomplete';
+    if (registrationProblems.length > 0) return registrationProblems[0]!;
+    const state = delivery.health();
+    if (!state.configured) return 'no Pushgateway configured';
+    if (state.breaker === 'open' || state.breaker === 'isolated') return 'Pushgateway unreachable, metrics wait in the outbox';
+    return null;
+  }
+  function badgeStateFor(tabId: number): BadgeTabState {
+    const origin = tracker.forTab(tabId)[0]?.origin;
+    if (origin !== undefined && !decideCapture(`${origin}/`, settings()).enabled) return { capture: 'off' };
+    const reason = degradedReason();
+    return reason === null ? { capture: 'on' } : { capture: 'degraded', reason };
+  }
+  const badge = createBadge({
+    action: browser.action,
+    countForTab: (tabId) => tracker.countForTab(tabId),
+    tabsWithConnections: () => tracker.tabIds(),
+    stateFor: badgeStateFor,
+  });
   const selfMetrics = createSelfMetricsPublisher({ area, outbox, settings, health, now });
 
   resources.register('tracker', {
@@ -172,6 +196,7 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
     if (ended.length) processor.deleteGroups(ended);
     if (JSON.stringify(previous.gateway) !== JSON.stringify(current.gateway)) void delivery.retryRejected();
     await syncRegistrations(false);
+    badge.update();
     await broadcastHookConfig();
   }
 
@@ -232,7 +257,16 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
         timeoutMs: 5_000,
         retries: 2,
         run: async () => {
+          const corrupt = () => {
+            const counts = drops.snapshot();
+            return [counts[OUTBOX_DROPS.corrupt] ?? 0, counts[DELIVERY_DROPS.statsCorrupt] ?? 0] as const;
+          };
+          const before = corrupt();
           await Promise.all([outbox.restore(), breaker.restore(), delivery.restore()]);
+          // Unreadable stored state was dropped by the restores: health lists it with the other repairs.
+          const after = corrupt();
+          integrity.noteRepaired('outbox-entry', after[0] - before[0]);
+          integrity.noteRepaired('delivery-stats', after[1] - before[1]);
           breaker.updateSettings(settings().reliability);
           return true;
         },
@@ -272,6 +306,8 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
       },
     ],
   });
+
+  init.onChange(() => badge.update());
 
   async function ready(): Promise<void> {
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -353,9 +389,11 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
     },
     /** A tab closed: its connections ended without a word from the page. */
     tabClosed(tabId: number): void {
+      badge.forget(tabId);
       rateLimiter.forget(`tab:${tabId}`);
       newConnectionLimiter.forget(`tab:${tabId}`);
-      processor.deleteGroups(tracker.endTab(tabId));
+      // A closed tab can wake a stopped worker: its connections are known once the tracker is restored.
+      void ready().then(() => processor.deleteGroups(tracker.endTab(tabId)));
     },
     /**
      * The extension was installed, updated or reloaded. Every content script of the previous
@@ -375,6 +413,8 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
       await ready();
       if (init.status() !== 'starting') await integrity.run().catch(() => drops.count('integrity-failed'));
       resources.sweep();
+      // The browser resets a tab's badge when it navigates: re-send what the tracker says.
+      badge.update({ force: true });
       selfMetrics.maybePublish();
       await delivery.flush();
       await Promise.all([tracker.flush(), outbox.flush(), delivery.persist(), breaker.flush()]);

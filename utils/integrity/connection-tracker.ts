@@ -117,6 +117,8 @@ export interface ConnectionTracker {
   size(): number;
   countsByOrigin(): Record<string, number>;
   countForTab(tabId: number): number;
+  /** Tabs that have at least one connection. */
+  tabIds(): number[];
   tabCount(): number;
   stats(): TrackerStats;
   /** Saves pending changes now; false when the write failed (the changes stay pending). */
@@ -301,7 +303,17 @@ export function createConnectionTracker(options: ConnectionTrackerOptions): Conn
     }
     const container = storedTrackerSchema.safeParse(value);
     if (!container.success) {
-      return { entries: [], invalid: [{ groupId: null, reason: `stored tracker: ${describeIssues(container.error)}` }] };
+      const reason = `stored tracker: ${describeIssues(container.error)}`;
+      // An unknown layout (e.g. written by a newer build before a downgrade) is not restored, but
+      // the group ids it still names are salvaged so that their Pushgateway groups get deleted.
+      const listed = (value as { entries?: unknown } | null)?.entries;
+      const salvaged = Array.isArray(listed)
+        ? listed.slice(0, RESTORE_HARD_CAP).flatMap((raw) => {
+            const groupId = salvageGroupId(raw);
+            return groupId ? [{ groupId, reason }] : [];
+          })
+        : [];
+      return { entries: [], invalid: salvaged.length > 0 ? salvaged : [{ groupId: null, reason }] };
     }
     const kept = container.data.entries.slice(0, RESTORE_HARD_CAP);
     const invalid = container.data.entries
@@ -417,6 +429,9 @@ export function createConnectionTracker(options: ConnectionTrackerOptions): Conn
     },
     countForTab(tabId) {
       return byTab.get(tabId)?.size ?? 0;
+    },
+    tabIds() {
+      return [...byTab.keys()];
     },
     tabCount() {
       return byTab.size;

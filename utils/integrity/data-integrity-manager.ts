@@ -34,9 +34,16 @@ export interface IntegrityChecker {
   lastReport(): IntegrityReport | null;
   /** Repairs since start, by kind. */
   totals(): Record<RepairKind, number>;
+  /**
+   * Records repairs made outside the tracker (e.g. unreadable outbox entries dropped on
+   * restore), so health shows every repair in one place. At most 16 such kinds are kept.
+   */
+  noteRepaired(kind: string, count: number): void;
   /** The checker's part of `Health['integrity']`. */
   health(): { lastRunAt: number | null; repaired: Record<string, number> };
 }
+
+const MAX_EXTERNAL_KINDS = 16;
 
 function zeroCounts(): Record<RepairKind, number> {
   return Object.fromEntries(REPAIR_KINDS.map((kind) => [kind, 0])) as Record<RepairKind, number>;
@@ -55,6 +62,7 @@ export function createIntegrityChecker(options: IntegrityCheckerOptions): Integr
   const onError =
     options.onError ?? ((error: unknown, where: string) => console.error(`[integrity] ${where}`, error));
   const totals = zeroCounts();
+  const external = new Map<string, number>();
   let last: IntegrityReport | null = null;
   let running: Promise<IntegrityReport> | null = null;
 
@@ -146,8 +154,17 @@ export function createIntegrityChecker(options: IntegrityCheckerOptions): Integr
     totals() {
       return { ...totals };
     },
+    noteRepaired(kind, count) {
+      if (!(count > 0)) return;
+      if ((REPAIR_KINDS as readonly string[]).includes(kind)) {
+        totals[kind as RepairKind] += count;
+        return;
+      }
+      if (!external.has(kind) && external.size >= MAX_EXTERNAL_KINDS) return;
+      external.set(kind, (external.get(kind) ?? 0) + count);
+    },
     health() {
-      return { lastRunAt: last?.at ?? null, repaired: { ...totals } };
+      return { lastRunAt: last?.at ?? null, repaired: { ...Object.fromEntries(external), ...totals } };
     },
   };
 }

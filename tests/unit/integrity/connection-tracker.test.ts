@@ -235,11 +235,13 @@ describe('connection tracker', () => {
       expect(Object.getPrototypeOf(tracker.countsByOrigin())).toBe(Object.prototype);
       expect([tracker.countForTab(1), tracker.countForTab(2), tracker.countForTab(9)]).toEqual([2, 1, 0]);
       expect(tracker.tabCount()).toBe(3);
+      expect(tracker.tabIds().sort()).toEqual([1, 2, 3]);
 
       tracker.endTab(1);
       tracker.endTab(3);
       expect(tracker.countsByOrigin()).toEqual({ 'https://meet.google.com': 1 });
       expect(tracker.tabCount()).toBe(1);
+      expect(tracker.tabIds()).toEqual([2]);
       expect(tracker.forTab(2).map((entry) => entry.pcId)).toEqual(['c']);
       expect(tracker.forTab(1)).toEqual([]);
     });
@@ -352,8 +354,19 @@ describe('connection tracker', () => {
       expect(tracker.takeInvalid()).toEqual([]);
     });
 
+    it('salvages the group ids of a stored tracker of an unknown version, so their groups can be deleted', async () => {
+      const { tracker } = setup({}, { [TRACKER_STORAGE_KEY]: { version: 99, entries: [stored('a'), { groupId: 'b' }, 'junk'] } });
+      const result = await tracker.restore();
+      expect(result.restored).toBe(0);
+      expect(tracker.list()).toEqual([]);
+      expect(result.invalid).toEqual([
+        { groupId: 'a', reason: expect.stringMatching(/stored tracker: version/) },
+        { groupId: 'b', reason: expect.stringMatching(/stored tracker: version/) },
+      ]);
+    });
+
     it.each([
-      ['a wrong version', { version: 99, entries: [stored('a')] }],
+      ['a wrong version and no readable group id', { version: 99, entries: ['junk', { groupId: '../x' }] }],
       ['no entries list', { version: 1 }],
       ['a number', 17],
       ['truncated JSON text', '{"version":1,"entries":[{"groupId":"a'],

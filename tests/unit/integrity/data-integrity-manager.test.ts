@@ -206,6 +206,20 @@ describe('data integrity manager', () => {
     expect(checker.health()).toEqual({ lastRunAt: 1_070_000, repaired: { ...zero, 'closed-tab': 1, stale: 1 } });
   });
 
+  it('adds repairs made elsewhere (e.g. unreadable outbox entries) to the health counts, with a cap on their kinds', () => {
+    const { checker } = setup();
+    checker.noteRepaired('outbox-entry', 2);
+    checker.noteRepaired('outbox-entry', 1);
+    checker.noteRepaired('delivery-stats', 0);
+    checker.noteRepaired('stale', 1);
+    for (let kind = 0; kind < 40; kind++) checker.noteRepaired(`kind-${kind}`, 1);
+    const repaired = checker.health().repaired;
+    expect(repaired).toMatchObject({ ...zero, stale: 1, 'outbox-entry': 3 });
+    expect(repaired).not.toHaveProperty('delivery-stats');
+    expect(Object.keys(repaired)).toHaveLength(Object.keys(zero).length + 16);
+    expect(checker.totals()).toEqual({ ...zero, stale: 1 });
+  });
+
   it('goes on with the other checks when the caller’s onRemoved throws', async () => {
     const onError = vi.fn();
     const { tracker, checker, openTabs } = setup(
