@@ -4,7 +4,7 @@ import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { waitFor } from './free-port';
 
 /** Where `wxt build -b firefox --mv3` puts the Firefox build. */
-export const FIREFOX_BUILD_DIR = path.resolve('.output/firefox-mv3');
+export const FIREFOX_BUILD_DIR = path.resolve(process.env.WXT_OUT_DIR ?? '.output', 'firefox-mv3');
 
 /**
  * The moz-extension UUID the harness pins through the `extensions.webextensions.uuids` pref, so
