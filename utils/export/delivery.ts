@@ -5,6 +5,7 @@ import { BreakerOpenError, type NetworkCircuitBreaker } from '../resilience/netw
 import type { Outbox, OutboxItem } from './outbox';
 import { isOutage, type GatewayResult, type PushgatewayClient } from './pushgateway-client';
 import { createThrottledSaver } from './throttled-saver';
+import { readPersisted } from '../storage/read-persisted';
 
 /**
  * Moves the outbox to the Pushgateway through the network circuit breaker. Each flush sends
@@ -210,26 +211,17 @@ export function createDelivery(options: DeliveryOptions): Delivery {
       };
     },
     async restore() {
-      let raw: unknown;
-      try {
-        raw = await options.area.get(storageKey);
-      } catch {
-        return;
-      }
-      if (raw === undefined || raw === null) return;
-      const parsed = countersSchema.safeParse(raw);
-      if (!parsed.success) {
-        drops.count(DELIVERY_DROPS.statsCorrupt);
-        return;
-      }
+      const parsed = await readPersisted(options.area, storageKey, countersSchema);
+      if (parsed.status === 'corrupt') drops.count(DELIVERY_DROPS.statsCorrupt);
+      if (parsed.status !== 'ok') return;
       // Counts made in this run before the restore finished are added, not lost.
       counters = {
-        pushesOk: parsed.data.pushesOk + counters.pushesOk,
-        pushesFailed: parsed.data.pushesFailed + counters.pushesFailed,
-        deletesOk: parsed.data.deletesOk + counters.deletesOk,
-        lastAttemptAt: counters.lastAttemptAt ?? parsed.data.lastAttemptAt,
-        lastSuccessAt: counters.lastSuccessAt ?? parsed.data.lastSuccessAt,
-        lastError: counters.lastError ?? parsed.data.lastError,
+        pushesOk: parsed.value.pushesOk + counters.pushesOk,
+        pushesFailed: parsed.value.pushesFailed + counters.pushesFailed,
+        deletesOk: parsed.value.deletesOk + counters.deletesOk,
+        lastAttemptAt: counters.lastAttemptAt ?? parsed.value.lastAttemptAt,
+        lastSuccessAt: counters.lastSuccessAt ?? parsed.value.lastSuccessAt,
+        lastError: counters.lastError ?? parsed.value.lastError,
       };
     },
     async retryRejected() {

@@ -3,6 +3,7 @@ import type { KeyValueArea } from '../storage/key-value-area';
 import type { DropCounter } from '../resilience/drop-counter';
 import type { GroupingKey } from './pushgateway-client';
 import { createThrottledSaver } from './throttled-saver';
+import { readPersisted } from '../storage/read-persisted';
 
 /**
  * The coalescing outbox. A Pushgateway push replaces the group's state, so only the latest
@@ -290,22 +291,14 @@ export function createOutbox(options: OutboxOptions): Outbox {
     },
 
     async restore() {
-      let raw: unknown;
-      try {
-        raw = await options.area.get(storageKey);
-      } catch {
-        // Storage unavailable: run from memory; the next write tries again.
-        return;
-      }
-      if (raw === undefined || raw === null) return;
-      const parsed = persistedOutboxSchema.safeParse(raw);
-      if (!parsed.success) {
+      const parsed = await readPersisted(options.area, storageKey, persistedOutboxSchema);
+      if (parsed.status === 'corrupt') {
         options.drops.count(OUTBOX_DROPS.corrupt);
         changed();
-        return;
       }
+      if (parsed.status !== 'ok') return;
       const restored: PersistedEntry[] = [];
-      for (const candidate of parsed.data.entries) {
+      for (const candidate of parsed.value.entries) {
         const entry = persistedEntrySchema.safeParse(candidate);
         if (entry.success) restored.push(entry.data);
         else options.drops.count(OUTBOX_DROPS.corrupt);
@@ -330,7 +323,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
       }
       for (const [groupId, entry] of fresh) setEntry(groupId, entry);
       enforceLimits();
-      if (restored.length !== parsed.data.entries.length || fresh.size > 0) changed();
+      if (restored.length !== parsed.value.entries.length || fresh.size > 0) changed();
     },
 
     flush: () => saver.flush(),

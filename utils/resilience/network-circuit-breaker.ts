@@ -11,6 +11,7 @@ import {
 } from 'cockatiel';
 import { z } from 'zod';
 import type { KeyValueArea } from '../storage/key-value-area';
+import { readPersisted } from '../storage/read-persisted';
 import type { BreakerStateName } from '../messaging/health';
 import type { ReliabilitySettings } from '../settings/settings-schema';
 import { isOutage, type GatewayResult } from '../export/pushgateway-client';
@@ -206,18 +207,12 @@ export function createNetworkCircuitBreaker(options: NetworkCircuitBreakerOption
     failures: () => snapshot().policy.breakerState,
     toJSON: snapshot,
     async restore() {
-      let raw: unknown;
-      try {
-        raw = await options.area.get(storageKey);
-      } catch {
-        return;
-      }
-      const parsed = persistedBreakerSchema.safeParse(raw);
-      if (!parsed.success) return;
-      const initial = restorable(parsed.data);
+      const parsed = await readPersisted(options.area, storageKey, persistedBreakerSchema);
+      if (parsed.status !== 'ok') return;
+      const initial = restorable(parsed.value);
       if (!initial) return;
       policy = build(initial);
-      since = parsed.data.since;
+      since = parsed.value.since;
       lastSaved = JSON.stringify(snapshot());
     },
     updateSettings(next) {
