@@ -130,15 +130,26 @@ export async function launchChromium(options: LaunchChromiumOptions = {}): Promi
       return worker;
     };
 
+    // The extension opens its options page on first install, possibly in the tab Playwright opened
+    // with the profile. Tests open their own pages: close it so that no test page is taken over by
+    // it later (Chromium may show the options page in an existing blank tab).
+    await closeInstallOptionsPage(context, extensionUrl('options.html'));
+
     // One hidden page carries the ServiceWorker-domain session (stop/start/status).
-    let swSession: { page: Page; session: CDPSession; status: string } | undefined;
+    let swSession: { page: Page; session: CDPSession; status: string; stops: number } | undefined;
     async function serviceWorkerSession() {
       if (swSession && !swSession.page.isClosed()) return swSession;
       const page = await context.newPage();
       const session = await context.newCDPSession(page);
-      const state = { page, session, status: 'unknown' };
+      const state = { page, session, status: 'unknown', stops: 0 };
+      // Stops are counted as events: Chromium may start the worker again within a few hundred ms
+      // of a stop (a page's next report wakes it), which polling the status would miss.
       session.on('ServiceWorker.workerVersionUpdated', (event) => {
-        for (const version of event.versions) if (version.scriptURL === scriptUrl) state.status = version.runningStatus;
+        for (const version of event.versions) {
+          if (version.scriptURL !== scriptUrl) continue;
+          if (version.runningStatus === 'stopped' && state.status !== 'stopped') state.stops++;
+          state.status = version.runningStatus;
+        }
       });
       await session.send('ServiceWorker.enable');
       swSession = state;
@@ -187,8 +198,17 @@ export async function launchChromium(options: LaunchChromiumOptions = {}): Promi
       },
       async stopServiceWorker() {
         const state = await serviceWorkerSession();
+        const before = state.stops;
         await state.session.send('ServiceWorker.stopAllWorkers');
-        await waitFor(() => state.status === 'stopped', { timeoutMs: 10_000, what: 'the service worker to stop' });
+        await waitFor(
+          async () => {
+            if (state.stops > before) return true;
+            // A stop requested while the worker was starting can be ignored: ask again.
+            await state.session.send('ServiceWorker.stopAllWorkers');
+            return false;
+          },
+          { timeoutMs: 10_000, intervalMs: 250, what: 'the service worker to stop' },
+        );
       },
       async startServiceWorker() {
         const state = await serviceWorkerSession();
@@ -255,4 +275,23 @@ function targetCaller(session: CDPSession, sessionId: string) {
       session.on('Target.receivedMessageFromTarget', onMessage);
       session.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params }) }).catch(reject);
     });
+}
+
+/** Closes the options tab the extension opens on install, if it opens within `waitMs`. */
+async function closeInstallOptionsPage(context: BrowserContext, optionsUrl: string, waitMs = 3_000): Promise<void> {
+  const isOptions = (page: Page) => page.url().startsWith(optionsUrl);
+  const open = context.pages().find(isOptions);
+  const page =
+    open ?? (await context.waitForEvent('page', { predicate: isOptions, timeout: waitMs }).catch(() => undefined));
+  if (page) {
+    await page.close().catch(() => {});
+    return;
+  }
+  // It may still be loading in an existing tab whose URL changes later.
+  const deadline = Date.now() + 1_000;
+  while (Date.now() < deadline) {
+    const late = context.pages().find(isOptions);
+    if (late) return void (await late.close().catch(() => {}));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
