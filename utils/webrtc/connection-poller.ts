@@ -3,6 +3,7 @@ import type { ConnectionState, EndReason, HookReport, StatsReport } from './repo
 import type { NativePeerConnectionApi } from './constructor-wrapper';
 import { createDropCounter } from '../resilience/drop-counter';
 import { HOOK_LIMITS } from './hook-limits';
+import { CONNECTION_STATES } from './connection-states';
 import { shapeStatsReport, type StatsReportLike } from './stats-shaper';
 
 /** What the poller needs from its surroundings; injected so tests can drive it. */
@@ -52,14 +53,7 @@ interface Entry {
   inFlight: boolean;
 }
 
-const CONNECTION_STATES: ReadonlySet<string> = new Set<ConnectionState>([
-  'new',
-  'connecting',
-  'connected',
-  'disconnected',
-  'failed',
-  'closed',
-]);
+const KNOWN_STATES: ReadonlySet<string> = new Set<ConnectionState>(CONNECTION_STATES);
 
 /**
  * Creates the poller: one interval per frame, running only while capture is enabled and there
@@ -221,7 +215,7 @@ export function createConnectionPoller(deps: ConnectionPollerDeps): ConnectionPo
         event: 'stats',
         pcId: entry.id,
         seq: entry.seq++,
-        state: state !== undefined && CONNECTION_STATES.has(state) ? (state as ConnectionState) : 'new',
+        state: state !== undefined && KNOWN_STATES.has(state) ? (state as ConnectionState) : 'new',
         stats: shaped.stats,
       };
     } catch {

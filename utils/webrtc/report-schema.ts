@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CONNECTION_STATES } from './connection-states';
 
 /** Longest hook-assigned connection id accepted from a page. */
 export const MAX_PC_ID_LENGTH = 64;
@@ -30,14 +31,7 @@ export const rtcStatSchema = z
   });
 export type RtcStat = z.infer<typeof rtcStatSchema>;
 
-export const connectionStateSchema = z.enum([
-  'new',
-  'connecting',
-  'connected',
-  'disconnected',
-  'failed',
-  'closed',
-]);
+export const connectionStateSchema = z.enum(CONNECTION_STATES);
 export type ConnectionState = z.infer<typeof connectionStateSchema>;
 
 /** Why the hook ended a connection. */
