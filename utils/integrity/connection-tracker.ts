@@ -16,25 +16,6 @@ export const groupIdSchema = z
   .max(64)
   .regex(/^[A-Za-z0-9_-]+$/, 'a group id is made of letters, digits, - and _');
 
-/** One live peer connection as the background tracks it. */
-export const trackedConnectionSchema = z
-  .object({
-    groupId: groupIdSchema,
-    tabId: z.number().int().nonnegative(),
-    frameId: z.number().int().nonnegative(),
-    pcId: z.string().min(1).max(MAX_PC_ID_LENGTH),
-    origin: z.string().max(300),
-    platform: z.string().max(64),
-    state: connectionStateSchema,
-    startedAt: z.number().nonnegative(),
-    lastReportAt: z.number().nonnegative(),
-  })
-  .refine((entry) => entry.lastReportAt >= entry.startedAt, {
-    message: 'lastReportAt is before startedAt',
-    path: ['lastReportAt'],
-  });
-export type TrackedConnection = z.infer<typeof trackedConnectionSchema>;
-
 /** What a report tells the tracker about a connection; the tracker adds group id and times. */
 export const connectionUpdateSchema = z.object({
   tabId: z.number().int().nonnegative(),
@@ -45,6 +26,20 @@ export const connectionUpdateSchema = z.object({
   state: connectionStateSchema,
 });
 export type ConnectionUpdate = z.infer<typeof connectionUpdateSchema>;
+
+/** One live peer connection as the background tracks it: an update plus group id and times. */
+export const trackedConnectionSchema = z
+  .object({
+    groupId: groupIdSchema,
+    ...connectionUpdateSchema.shape,
+    startedAt: z.number().nonnegative(),
+    lastReportAt: z.number().nonnegative(),
+  })
+  .refine((entry) => entry.lastReportAt >= entry.startedAt, {
+    message: 'lastReportAt is before startedAt',
+    path: ['lastReportAt'],
+  });
+export type TrackedConnection = z.infer<typeof trackedConnectionSchema>;
 
 const storedTrackerSchema = z.object({
   version: z.literal(TRACKER_LAYOUT_VERSION),
