@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { settingsSchema, type Settings } from './settings-schema';
+import { isPlainObject, unwrapDefault, type AnySchema } from './schema-walk';
 
 export interface PolicyResult {
   settings: Settings;
@@ -7,18 +8,6 @@ export interface PolicyResult {
   lockedFields: string[];
   /** Policy fields that were ignored, with why (unknown field, invalid value). */
   issues: { path: string; message: string }[];
-}
-
-type AnySchema = z.ZodType;
-
-function unwrapDefault(schema: AnySchema): AnySchema {
-  let current = schema;
-  while (current instanceof z.ZodDefault) current = current.unwrap() as AnySchema;
-  return current;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /**

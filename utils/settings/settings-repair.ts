@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SETTINGS_VERSION, defaultSettings, settingsSchema, type Settings } from './settings-schema';
+import { isPlainObject, unwrapDefault, type AnySchema } from './schema-walk';
 
 /** How the stored record's `version` compared with this build's {@link SETTINGS_VERSION}. */
 export type StoredVersion = 'current' | 'missing' | 'older' | 'newer' | 'invalid';
@@ -20,18 +21,6 @@ export const WHOLE_RECORD_PATH = 'settings';
  * `migrateLegacySettings`, since it has no version field at all.
  */
 const MIGRATIONS: Record<number, (record: Record<string, unknown>) => Record<string, unknown>> = {};
-
-type AnySchema = z.ZodType;
-
-function unwrapDefault(schema: AnySchema): AnySchema {
-  let current = schema;
-  while (current instanceof z.ZodDefault) current = current.unwrap() as AnySchema;
-  return current;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 function join(path: string, key: string | number): string {
   return path === '' ? String(key) : `${path}.${key}`;
