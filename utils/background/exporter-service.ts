@@ -23,7 +23,7 @@ import { sendMessage } from '../messaging/extension-protocol';
 import type { Health } from '../messaging/health';
 import type { ConnectionTestResult, TabStatus } from '../messaging/ui-types';
 import { hookConfigFor } from './hook-config-for';
-import { parseInboundBatch, senderFrameUrl, type SenderLike } from './inbound-reports';
+import { parseInboundBatch, parseRelayDrops, senderFrameUrl, type SenderLike } from './inbound-reports';
 import { createReportProcessor, type InboundReport } from './report-processor';
 import { createSelfMetricsPublisher } from './self-metrics-publisher';
 import { takeOverOpenTabs } from './open-tabs-takeover';
@@ -327,6 +327,12 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
         settingsGeneration++;
         void applySettings(next);
       });
+    },
+    /** A relay's own drops (rejected page messages, rate limits), so health shows what the page side lost. */
+    relayDrops(data: unknown, sender: SenderLike): void {
+      const counts = parseRelayDrops(data, sender);
+      if (!counts) return drops.count('message-invalid-relay-drops');
+      for (const [reason, count] of Object.entries(counts)) drops.count(reason, count);
     },
     async handleReports(data: unknown, sender: SenderLike): Promise<{ accepted: number; rejected: number }> {
       await ready();

@@ -74,3 +74,20 @@ export function senderFrameUrl(sender: SenderLike): string {
   }
   return url || sender.tab?.url || '';
 }
+
+/** Most distinct reasons one relay drop report may carry. */
+const MAX_RELAY_DROP_REASONS = 32;
+const relayDropsSchema = z
+  .record(z.string().regex(/^[a-z0-9-]{1,64}$/), z.number().int().positive().max(1_000_000_000))
+  .refine((counts) => Object.keys(counts).length <= MAX_RELAY_DROP_REASONS, { message: 'too many reasons' });
+
+/**
+ * A relay's drop counts since its last report, named `page-<reason>` for health; null when the
+ * message is not one (then it is itself counted as rejected by the caller).
+ */
+export function parseRelayDrops(data: unknown, sender: SenderLike): Record<string, number> | null {
+  if (typeof sender.tab?.id !== 'number') return null;
+  const parsed = relayDropsSchema.safeParse(data);
+  if (!parsed.success) return null;
+  return Object.fromEntries(Object.entries(parsed.data).map(([reason, count]) => [`page-${reason}`, count]));
+}

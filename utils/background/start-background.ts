@@ -16,6 +16,7 @@ export function startBackground(): void {
   const lifecycle = createLifecycle({ onError: (error, where) => console.warn(`[exporter] ${where}`, error) });
 
   lifecycle.add(onMessage('hookReports', ({ data, sender }) => service.handleReports(data, sender)));
+  lifecycle.add(onMessage('relayDrops', ({ data, sender }) => service.relayDrops(data, sender)));
   lifecycle.add(onMessage('getHookConfig', ({ sender }) => service.hookConfig(sender)));
   lifecycle.add(onMessage('getHealth', () => service.health()));
   lifecycle.add(onMessage('getTabStatus', ({ data }) => service.tabStatus(data.tabId)));

@@ -12,6 +12,8 @@ import type { Settings } from '../settings/settings-schema';
 export interface ExtensionProtocol {
   /** Relay -> background: a batch of hook reports from this tab and frame. */
   hookReports(batch: unknown): { accepted: number; rejected: number };
+  /** Relay -> background: what the relay dropped or rejected since its last message, by reason. */
+  relayDrops(counts: unknown): void;
   /** Relay -> background: what the hook in this frame should do. */
   getHookConfig(): HookConfig;
   /** Background -> relay: settings changed; apply without a reload. */

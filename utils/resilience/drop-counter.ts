@@ -13,13 +13,14 @@ export interface DropCounter {
 const MAX_REASONS = 64;
 const OVERFLOW_REASON = 'other';
 
-/** Creates an empty drop counter. */
-export function createDropCounter(): DropCounter {
+/** Creates an empty drop counter; `onCount` hears every count (e.g. to report drops elsewhere). */
+export function createDropCounter(options: { onCount?: (reason: string) => void } = {}): DropCounter {
   const counts = new Map<string, number>();
   return {
     count(reason, amount = 1) {
       const key = counts.has(reason) || counts.size < MAX_REASONS - 1 ? reason : OVERFLOW_REASON;
       counts.set(key, (counts.get(key) ?? 0) + amount);
+      options.onCount?.(key);
     },
     total() {
       let sum = 0;

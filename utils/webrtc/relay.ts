@@ -19,6 +19,10 @@ const MAX_UNANSWERED_PUSHES = 4;
  * page that forges more must not make the relay stack up unanswered pushes.
  */
 const MAX_READY_RESETS = 16;
+/** How long the relay gathers its drop counts before telling the background (only when it dropped something). */
+export const RELAY_DROPS_REPORT_DELAY_MS = 5_000;
+/** Counted for diagnostics but not losses: a newer report of the same connection replaced them. */
+const SUPERSEDED = new Set(['relay-coalesced', 'relay-stale-report']);
 /** getHookConfig attempts (backoff from 500 ms, capped at 30 s) before waiting for hookConfigChanged. */
 const CONFIG_ATTEMPTS = 8;
 
@@ -40,7 +44,13 @@ export interface Relay {
  * extension context is invalidated it tells the hook to stop and removes its listeners.
  */
 export function createRelay(ctx: ContentScriptContext): Relay {
-  const drops = createDropCounter();
+  const drops = createDropCounter({
+    onCount: (reason) => {
+      if (!SUPERSEDED.has(reason)) scheduleDropsReport();
+    },
+  });
+  let dropsReported: Record<string, number> = {};
+  let dropsReportScheduled = false;
   const page = createPageMessenger();
   const queue = createReportCoalescer({ maxPending: RELAY_MAX_PENDING, drops });
   let config: HookConfig | null = null;
@@ -127,6 +137,30 @@ export function createRelay(ctx: ContentScriptContext): Relay {
         ctx.setTimeout(() => void fetchConfig(attempt + 1), Math.min(30_000, 500 * 2 ** attempt));
       }
     }
+  }
+
+  /** Tells the background what was dropped since the last report, so that health shows page-side drops too. */
+  async function reportDrops(): Promise<void> {
+    dropsReportScheduled = false;
+    const current = drops.snapshot();
+    const delta: Record<string, number> = {};
+    for (const [reason, value] of Object.entries(current)) {
+      const fresh = value - (dropsReported[reason] ?? 0);
+      if (fresh > 0 && !SUPERSEDED.has(reason)) delta[reason] = fresh;
+    }
+    if (Object.keys(delta).length === 0) return;
+    try {
+      await sendMessage('relayDrops', delta);
+      dropsReported = current;
+    } catch (error) {
+      if (!isInvalidated(error)) scheduleDropsReport();
+    }
+  }
+
+  function scheduleDropsReport(): void {
+    if (dropsReportScheduled || ctx.isInvalid) return;
+    dropsReportScheduled = true;
+    ctx.setTimeout(() => void reportDrops(), RELAY_DROPS_REPORT_DELAY_MS);
   }
 
   /** True (and the context is invalidated) when the extension context is gone. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_REPORTS_PER_BATCH, parseInboundBatch } from '@/utils/background/inbound-reports';
+import { MAX_REPORTS_PER_BATCH, parseInboundBatch, parseRelayDrops } from '@/utils/background/inbound-reports';
 
 const sender = { tab: { id: 7 }, frameId: 3, url: 'https://meet.google.com/abc?x=1', origin: 'https://meet.google.com' };
 const statsReport = {
@@ -45,5 +45,28 @@ describe('parseInboundBatch', () => {
       ok: false,
       reason: 'not-from-tab',
     });
+  });
+});
+
+describe('parseRelayDrops', () => {
+  it('names a relay’s drops as page-side reasons', () => {
+    expect(parseRelayDrops({ 'rejected-invalid': 3, 'relay-rate-limited': 1 }, sender)).toEqual({
+      'page-rejected-invalid': 3,
+      'page-relay-rate-limited': 1,
+    });
+  });
+
+  it.each([
+    ['a non-object', 'lots'],
+    ['a negative count', { x: -1 }],
+    ['a fractional count', { x: 1.5 }],
+    ['a reason with odd characters', { 'Bad Reason!': 1 }],
+    ['too many reasons', Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`r${i}`, 1]))],
+  ])('refuses %s', (_name, data) => {
+    expect(parseRelayDrops(data, sender)).toBeNull();
+  });
+
+  it('refuses reports that do not come from a tab', () => {
+    expect(parseRelayDrops({ x: 1 }, {})).toBeNull();
   });
 });

@@ -6,7 +6,7 @@ import { onMessage, sendMessage } from '@/utils/messaging/extension-protocol';
 import { createPageMessenger } from '@/utils/messaging/page-protocol';
 import type { HookConfig } from '@/utils/messaging/hook-config';
 import type { HookReport } from '@/utils/webrtc/report-schema';
-import { createRelay, RELAY_FLUSH_DELAY_MS, RELAY_MAX_BATCHES_PER_SECOND, type Relay } from '@/utils/webrtc/relay';
+import { createRelay, RELAY_DROPS_REPORT_DELAY_MS, RELAY_FLUSH_DELAY_MS, RELAY_MAX_BATCHES_PER_SECOND, type Relay } from '@/utils/webrtc/relay';
 
 vi.mock('@/utils/messaging/extension-protocol', () => ({ sendMessage: vi.fn(), onMessage: vi.fn() }));
 
@@ -32,6 +32,7 @@ let hookConfigs: HookConfig[];
 let hookStops: number;
 let backgroundConfig: () => Promise<unknown>;
 let forwarded: unknown[];
+let dropReports: unknown[];
 let removeConfigListener: ReturnType<typeof vi.fn>;
 let configChanged: ((message: { data: unknown }) => void) | undefined;
 
@@ -65,11 +66,16 @@ beforeEach(() => {
   hookConfigs = [];
   hookStops = 0;
   forwarded = [];
+  dropReports = [];
   backgroundConfig = () => Promise.resolve(CONFIG);
   removeConfigListener = vi.fn();
   configChanged = undefined;
   send.mockImplementation(((type: string, data: unknown) => {
     if (type === 'getHookConfig') return backgroundConfig();
+    if (type === 'relayDrops') {
+      dropReports.push(data);
+      return Promise.resolve();
+    }
     forwarded.push(data);
     return Promise.resolve({ accepted: 1, rejected: 0 });
   }) as unknown as typeof sendMessage);
@@ -88,6 +94,21 @@ afterEach(async () => {
 });
 
 describe('createRelay', () => {
+  it('tells the background what it rejected, once per report delay, and not what was merely superseded', async () => {
+    await startRelay();
+    reportsToHook('not an array');
+    reportsToHook([{ event: 'stats' }]);
+    reportsToHook([stats('p1', 0)]);
+    reportsToHook([stats('p1', 1)]);
+    await vi.advanceTimersByTimeAsync(RELAY_DROPS_REPORT_DELAY_MS);
+    expect(dropReports).toHaveLength(1);
+    const [report] = dropReports as Record<string, number>[];
+    expect(Object.values(report!).reduce((sum, n) => sum + n, 0)).toBe(2);
+    expect(Object.keys(report!).every((reason) => reason.startsWith('rejected-'))).toBe(true);
+    await vi.advanceTimersByTimeAsync(2 * RELAY_DROPS_REPORT_DELAY_MS);
+    expect(dropReports).toHaveLength(1);
+  });
+
   it('asks the background for the config and pushes it to a hook that is already there', async () => {
     const relay = await startRelay();
     expect(send).toHaveBeenCalledWith('getHookConfig');
