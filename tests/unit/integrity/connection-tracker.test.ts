@@ -9,6 +9,7 @@ import {
   type TrackedConnection,
 } from '../../../utils/integrity/connection-tracker';
 import { createMemoryArea } from './memory-area';
+import { trackedConnection as stored } from './tracked-connection';
 
 function update(tabId: number, pcId: string, overrides: Partial<ConnectionUpdate> = {}): ConnectionUpdate {
   return {
@@ -36,21 +37,6 @@ function setup(overrides: Partial<ConnectionTrackerOptions> = {}, initial: Recor
     ...overrides,
   });
   return { tracker, memory, drops, limits };
-}
-
-function stored(groupId: string, overrides: Partial<TrackedConnection> = {}): TrackedConnection {
-  return {
-    groupId,
-    tabId: 1,
-    frameId: 0,
-    pcId: `pc-${groupId}`,
-    origin: 'https://meet.google.com',
-    platform: 'meet',
-    state: 'connected',
-    startedAt: 1_000,
-    lastReportAt: 2_000,
-    ...overrides,
-  };
 }
 
 describe('connection tracker', () => {

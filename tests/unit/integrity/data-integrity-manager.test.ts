@@ -15,24 +15,15 @@ import {
   tabExistsVia,
 } from '../../../utils/integrity/data-integrity-manager';
 import { createMemoryArea } from './memory-area';
+import { trackedConnection } from './tracked-connection';
 
 function update(tabId: number, pcId: string): ConnectionUpdate {
   return { tabId, frameId: 0, pcId, origin: 'https://meet.google.com', platform: 'meet', state: 'connected' };
 }
 
+/** A stored entry reported just now, so the stale check leaves it alone. */
 function stored(groupId: string, overrides: Partial<TrackedConnection> = {}): TrackedConnection {
-  return {
-    groupId,
-    tabId: 1,
-    frameId: 0,
-    pcId: `pc-${groupId}`,
-    origin: 'https://meet.google.com',
-    platform: 'meet',
-    state: 'connected',
-    startedAt: 0,
-    lastReportAt: Date.now(),
-    ...overrides,
-  };
+  return trackedConnection(groupId, { startedAt: 0, lastReportAt: Date.now(), ...overrides });
 }
 
 function setup(initial: Record<string, unknown> = {}, overrides: Partial<IntegrityCheckerOptions> = {}) {
