@@ -167,6 +167,14 @@ describe('bounds: hostile pages, reload and uninstall in Chromium', () => {
         Object.fromEntries(Object.keys(after.drops).map((reason) => [reason, delta(reason)]).filter(([, n]) => n !== 0)),
       )}`,
     );
+    // What the relay refused on the page side reaches health too: the malformed hookReports
+    // messages (5 of the shapes), the 10 MB one and the 100,000-stats one were validated and
+    // rejected; most of the 10,000-message burst was over the relay's rate limit.
+    const pageRejected = Object.keys(after.drops)
+      .filter((reason) => reason.startsWith('page-rejected-'))
+      .reduce((sum, reason) => sum + delta(reason), 0);
+    expect(pageRejected).toBeGreaterThanOrEqual(7);
+    expect(delta('page-relay-rate-limited')).toBeGreaterThan(9_000);
     // The forged connections are capped per tab: never more tracked than the call's and one tab's worth.
     expect(peakTracked).toBeLessThanOrEqual(LIMITS.maxConnectionsPerTab + 2);
     expect(after.connections.total).toBeLessThanOrEqual(LIMITS.maxConnectionsPerTab + 2);
