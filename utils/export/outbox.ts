@@ -76,7 +76,14 @@ export interface OutboxOptions {
   drops: DropCounter;
   now?: () => number;
   storageKey?: string;
+  /** Longest wait before state at risk (a delete, a failed or refused entry) is written. Default 250 ms. */
   persistDelayMs?: number;
+  /**
+   * Longest wait while the outbox holds only snapshots on their first attempt. Those are being
+   * sent now, and the connection's next report replaces them anyway, so rewriting every body
+   * four times a second buys nothing. Default 2,000 ms.
+   */
+  lazyPersistDelayMs?: number;
 }
 
 export const OUTBOX_STORAGE_KEY = 'exporter.outbox';
@@ -126,11 +133,35 @@ export function createOutbox(options: OutboxOptions): Outbox {
   const inFlight = new Set<string>();
   let version = 0;
   let bytes = 0;
+  const persistDelayMs = options.persistDelayMs ?? 250;
+  const lazyPersistDelayMs = Math.max(persistDelayMs, options.lazyPersistDelayMs ?? 2_000);
+  /** What the last successful write stored, as entry versions; null when unknown. */
+  let savedSignature: string | null = null;
 
-  const saver = createThrottledSaver({
-    delayMs: options.persistDelayMs ?? 250,
-    save: () => options.area.set({ [storageKey]: serialize() }),
-  });
+  const saver = createThrottledSaver({ delayMs: persistDelayMs, save, now });
+
+  async function save(): Promise<void> {
+    // Versions are unique per put/remove, so equal signatures mean equal stored content: in
+    // steady state the outbox is empty at most writes, and empty need not be written twice.
+    const signature = signatureOf();
+    if (signature === savedSignature) return;
+    await options.area.set({ [storageKey]: serialize() });
+    savedSignature = signature;
+  }
+
+  function signatureOf(): string {
+    let text = '';
+    for (const [groupId, entry] of entries) text += `${groupId}\u0000${entry.version}\u0000${entry.attempt}\u0000${entry.rejected ?? ''}\u0001`;
+    return text;
+  }
+
+  /** True when losing the unsaved state would lose something a later report does not bring back. */
+  function atRisk(): boolean {
+    for (const entry of entries.values()) {
+      if (entry.kind === 'delete' || entry.attempt > 0 || entry.rejected !== undefined) return true;
+    }
+    return false;
+  }
 
   function serialize(): { format: 1; entries: PersistedEntry[] } {
     const list: PersistedEntry[] = [];
@@ -197,7 +228,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
   }
 
   function changed(): void {
-    saver.markDirty();
+    saver.markDirty(atRisk() ? persistDelayMs : lazyPersistDelayMs);
   }
 
   return {

@@ -2,10 +2,13 @@
  * Writes durable state at most once per `delayMs`, and at once on `flush()`. The first change
  * after a write starts the timer and later changes do not push it back, so a steady stream of
  * changes is still written every `delayMs` (a plain debounce would never fire under load).
- * Writes never overlap; a failed write leaves the state dirty for the next attempt.
+ * A change can ask for a shorter or longer wait than `delayMs` (state that is at risk is
+ * written sooner than state that is about to be superseded anyway); the earliest asked-for
+ * time wins. Writes never overlap; a failed write leaves the state dirty for the next attempt.
  */
 export interface ThrottledSaver {
-  markDirty(): void;
+  /** Marks the state unsaved; it is written within `delayMs` (default: the saver's `delayMs`). */
+  markDirty(delayMs?: number): void;
   /** Writes now if anything is unsaved; resolves when the state on disk is current. */
   flush(): Promise<void>;
   /** The last write error, or null once a write succeeds again. */
@@ -15,14 +18,23 @@ export interface ThrottledSaver {
 }
 
 /** Creates a saver around `save`, which must write the whole current state. */
-export function createThrottledSaver(options: { delayMs: number; save: () => Promise<void> }): ThrottledSaver {
+export function createThrottledSaver(options: {
+  delayMs: number;
+  save: () => Promise<void>;
+  now?: () => number;
+}): ThrottledSaver {
+  const now = options.now ?? Date.now;
   let dirty = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
+  let timerDue = Number.POSITIVE_INFINITY;
+  /** Shortest wait asked for by changes not yet written. */
+  let pendingDelay = Number.POSITIVE_INFINITY;
   let running: Promise<void> | undefined;
   let error: string | null = null;
 
   async function writeOnce(): Promise<void> {
     dirty = false;
+    pendingDelay = Number.POSITIVE_INFINITY;
     try {
       await options.save();
       error = null;
@@ -41,33 +53,38 @@ export function createThrottledSaver(options: { delayMs: number; save: () => Pro
     await running;
   }
 
-  function schedule(): void {
-    if (timer !== undefined) return;
+  function clearTimer(): void {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    timerDue = Number.POSITIVE_INFINITY;
+  }
+
+  function schedule(delayMs: number): void {
+    const due = now() + delayMs;
+    if (timer !== undefined && timerDue <= due) return;
+    clearTimer();
+    timerDue = due;
     timer = setTimeout(() => {
       timer = undefined;
+      timerDue = Number.POSITIVE_INFINITY;
       void drain().then(() => {
         // Changes made while writing, or a failed write, get their own slot.
-        if (dirty && error === null) schedule();
+        if (dirty && error === null) schedule(Number.isFinite(pendingDelay) ? pendingDelay : options.delayMs);
       });
-    }, options.delayMs);
+    }, delayMs);
   }
 
   return {
-    markDirty() {
+    markDirty(delayMs = options.delayMs) {
       dirty = true;
-      schedule();
+      pendingDelay = Math.min(pendingDelay, delayMs);
+      schedule(delayMs);
     },
     async flush() {
-      if (timer !== undefined) {
-        clearTimeout(timer);
-        timer = undefined;
-      }
+      clearTimer();
       await drain();
     },
     lastError: () => error,
-    dispose() {
-      if (timer !== undefined) clearTimeout(timer);
-      timer = undefined;
-    },
+    dispose: clearTimer,
   };
 }

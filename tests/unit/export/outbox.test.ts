@@ -125,6 +125,46 @@ describe('outbox', () => {
     expect(restored.stats()).toMatchObject({ groups: 2, pendingDeletes: 1, bytes: 8 });
   });
 
+  it('waits with fresh snapshots and writes within the short delay once a delete is pending', async () => {
+    const outbox = make();
+    outbox.put('g1', key('pc1'), 'one\n');
+    await vi.advanceTimersByTimeAsync(1_500);
+    expect(area.data.has(OUTBOX_STORAGE_KEY)).toBe(false);
+    outbox.remove('g2', key('pc2'));
+    await vi.advanceTimersByTimeAsync(250);
+    expect(area.data.has(OUTBOX_STORAGE_KEY)).toBe(true);
+  });
+
+  it.each([
+    ['a failed push', (outbox: ReturnType<typeof createOutbox>, version: number) => outbox.fail('g1', version)],
+    ['a refused push', (outbox: ReturnType<typeof createOutbox>, version: number) => outbox.reject('g1', version, '400')],
+  ])('writes %s within the short delay', async (_name, settle) => {
+    const outbox = make();
+    outbox.put('g1', key('pc1'), 'one\n');
+    const [item] = outbox.take();
+    settle(outbox, item!.version);
+    await vi.advanceTimersByTimeAsync(250);
+    expect(area.data.has(OUTBOX_STORAGE_KEY)).toBe(true);
+  });
+
+  it('writes fresh snapshots after the lazy delay, and does not write the same state twice', async () => {
+    const outbox = make();
+    outbox.put('g1', key('pc1'), 'one\n');
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(area.data.has(OUTBOX_STORAGE_KEY)).toBe(true);
+    const [item] = outbox.take();
+    outbox.ack('g1', item!.version);
+    await outbox.flush();
+    const writes = area.writes();
+    expect((area.data.get(OUTBOX_STORAGE_KEY) as { entries: unknown[] }).entries).toEqual([]);
+    outbox.put('g1', key('pc1'), 'two\n');
+    const [again] = outbox.take();
+    outbox.ack('g1', again!.version);
+    await vi.advanceTimersByTimeAsync(2_000);
+    await outbox.flush();
+    expect(area.writes()).toBe(writes);
+  });
+
   it('writes at once on flush and stores an acknowledged group as gone', async () => {
     const outbox = make();
     outbox.put('g1', key('pc1'), 'one\n');
