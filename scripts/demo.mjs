@@ -8,24 +8,13 @@
 // (headless unless DISPLAY is set or --headed), writes settings to storage.sync ('settings'),
 // starts the call, prints the webrtc_* series arriving every few seconds, hangs up, shows the
 // groups being deleted, and cleans up. Fails with a clear message if nothing arrives.
-import { spawnSync } from 'node:child_process';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { tsImport } from 'tsx/esm/api';
 import { formatTable, groupName, isCallGroup } from './lib/gateway-table.mjs';
+import { buildTestExtension, load, parseArgs, sleep } from './lib/script-setup.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-process.chdir(root);
-
-const argv = process.argv.slice(2);
-const flag = (name) => argv.includes(`--${name}`);
-const option = (name, fallback) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] ? Number(argv[i + 1]) : fallback;
-};
+const { flag, option } = parseArgs();
 const follow = flag('follow');
-const runSeconds = option('seconds', 30);
-const firstMetricsTimeoutS = option('wait', 25);
+const runSeconds = Number(option('seconds', 30));
+const firstMetricsTimeoutS = Number(option('wait', 25));
 const intervalMs = 1000;
 const printEveryMs = 3000;
 const headed = flag('headed') || Boolean(process.env.DISPLAY);
@@ -34,17 +23,7 @@ if (flag('headed') && !process.env.DISPLAY) {
   process.exit(2);
 }
 
-const load = (file) => tsImport(path.join(root, file), import.meta.url);
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-if (!flag('no-build')) {
-  console.log('Building the extension (E2E_LOOPBACK=1)...');
-  const build = spawnSync('npx', ['wxt', 'build'], { stdio: 'inherit', env: { ...process.env, E2E_LOOPBACK: '1' } });
-  if (build.status !== 0) {
-    console.error('Build failed');
-    process.exit(1);
-  }
-}
+if (!flag('no-build')) buildTestExtension();
 
 const { startPushgateway } = await load('tests/e2e/support/pushgateway.ts');
 const { startCallPageServer } = await load('tests/e2e/support/call-page-server.ts');

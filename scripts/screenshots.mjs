@@ -8,36 +8,16 @@
 // starts a Pushgateway and the call page, launches headless Chromium with the extension,
 // saves settings, runs a call for --seconds so the popup's charts have points, then takes
 // options.png, options-dark.png, popup.png and popup-dark.png. Cleans up on every path.
-import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { tsImport } from 'tsx/esm/api';
+import { buildTestExtension, load, parseArgs, root, sleep } from './lib/script-setup.mjs';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-process.chdir(root);
-
-const argv = process.argv.slice(2);
-const flag = (name) => argv.includes(`--${name}`);
-const option = (name, fallback) => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 && argv[i + 1] ? argv[i + 1] : fallback;
-};
+const { flag, option } = parseArgs();
 const outDir = path.resolve(option('out', 'docs/screenshots'));
 const callSeconds = Number(option('seconds', '20'));
 process.env.WXT_OUT_DIR ??= '.output/screenshots';
 
-const load = (file) => tsImport(path.join(root, file), import.meta.url);
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-if (!flag('no-build')) {
-  console.log(`Building the extension into ${process.env.WXT_OUT_DIR} (E2E_LOOPBACK=1)...`);
-  const build = spawnSync('npx', ['wxt', 'build'], { stdio: 'inherit', env: { ...process.env, E2E_LOOPBACK: '1' } });
-  if (build.status !== 0) {
-    console.error('Build failed');
-    process.exit(1);
-  }
-}
+if (!flag('no-build')) buildTestExtension();
 
 const { startPushgateway } = await load('tests/e2e/support/pushgateway.ts');
 const { startCallPageServer } = await load('tests/e2e/support/call-page-server.ts');
