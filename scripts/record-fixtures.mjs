@@ -15,18 +15,22 @@
  */
 import { createServer } from 'node:http';
 import { isIP } from 'node:net';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { tsImport } from 'tsx/esm/api';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT_DIR = join(ROOT, 'tests', 'fixtures');
 const SAMPLE_GAP_MS = 2_000;
 const READY_TIMEOUT_MS = 30_000;
+const LOOPBACK_JS = await readFile(join(ROOT, 'tests', 'e2e', 'pages', 'loopback.js'), 'utf8');
 
 // Runs in the page. Kept free of closures over Node values: it is serialised by the drivers.
+// The offer/answer exchange comes from the e2e pages' loopback.js, served beside it.
 const PAGE_HTML = `<!doctype html><meta charset="utf-8"><title>fixture recorder</title>
+<script src="/loopback.js"></script>
 <script>
 function statsArray(report) {
   const out = [];
@@ -36,14 +40,7 @@ function statsArray(report) {
 function link(a, b) {
   a.addEventListener('icecandidate', (e) => { if (e.candidate) b.addIceCandidate(e.candidate); });
 }
-async function negotiate(caller, callee) {
-  const offer = await caller.createOffer();
-  await caller.setLocalDescription(offer);
-  await callee.setRemoteDescription(offer);
-  const answer = await callee.createAnswer();
-  await callee.setLocalDescription(answer);
-  await caller.setRemoteDescription(answer);
-}
+const negotiate = window.e2e.negotiate;
 function has(stats, type) { return stats.some((s) => s.type === type); }
 async function waitFor(predicate, timeoutMs) {
   const until = Date.now() + timeoutMs;
@@ -107,7 +104,12 @@ window.recordDataChannel = async (timeoutMs) => {
 
 function startServer() {
   return new Promise((resolve) => {
-    const server = createServer((_req, res) => {
+    const server = createServer((req, res) => {
+      if (req.url === '/loopback.js') {
+        res.writeHead(200, { 'content-type': 'text/javascript; charset=utf-8' });
+        res.end(LOOPBACK_JS);
+        return;
+      }
       res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
       res.end(PAGE_HTML);
     });
@@ -188,21 +190,12 @@ async function recordAll(page, browser, version, url) {
 
 async function recordChromium(url) {
   const { chromium } = await import('playwright-core');
+  const { chromiumArgs } = await tsImport(join(ROOT, 'tests', 'e2e', 'support', 'chromium.ts'), import.meta.url);
   const profile = await mkdtemp(join(tmpdir(), 'fixtures-chromium-'));
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: '/usr/bin/chromium',
     headless: true,
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-      '--use-fake-device-for-media-stream',
-      '--use-fake-ui-for-media-stream',
-    ],
+    args: chromiumArgs(),
   });
   try {
     const version = context.browser()?.version() ?? (await versionFromPage(context));

@@ -13,6 +13,16 @@
     }
   }
 
+  /** Offer from `caller`, answer from `callee`, both descriptions set on both sides. */
+  async function negotiate(caller, callee) {
+    const offer = await caller.createOffer();
+    await caller.setLocalDescription(offer);
+    await callee.setRemoteDescription(offer);
+    const answer = await callee.createAnswer();
+    await callee.setLocalDescription(answer);
+    await caller.setRemoteDescription(answer);
+  }
+
   /**
    * Connects two peer connections made with `Rtc` (so an iframe's constructor can be used).
    * Options: audio, video (fake devices), dataChannel, win (the window whose getUserMedia is used).
@@ -33,12 +43,7 @@
       call.channel = caller.createDataChannel('e2e');
       callee.ondatachannel = (e) => { e.channel.onmessage = () => {}; };
     }
-    const offer = await caller.createOffer();
-    await caller.setLocalDescription(offer);
-    await callee.setRemoteDescription(offer);
-    const answer = await callee.createAnswer();
-    await callee.setLocalDescription(answer);
-    await caller.setRemoteDescription(answer);
+    await negotiate(caller, callee);
     await Promise.all([waitConnected(caller, opts.timeoutMs), waitConnected(callee, opts.timeoutMs)]);
     if (call.channel) {
       const channel = call.channel;
@@ -78,7 +83,7 @@
     return out;
   }
 
-  window.e2e = { loopbackCall, hangUp, states, statsOfType, allPcs };
+  window.e2e = { loopbackCall, negotiate, hangUp, states, statsOfType, allPcs };
   window.startCall = (options) => loopbackCall(window.RTCPeerConnection, options);
   window.hangUp = hangUp;
   Object.defineProperty(window, 'pcs', { get: () => ({ count: allPcs().length, states: states() }), configurable: true });

@@ -66,11 +66,13 @@ export interface ChromiumHarness {
   close(): Promise<void>;
 }
 
-/** Flags that make extensions, fake media and loopback WebRTC work headless on these machines (RECIPES). */
-export function chromiumArgs(extensionDir: string): string[] {
+/**
+ * Flags that make extensions, fake media and loopback WebRTC work headless on these machines
+ * (RECIPES). Without `extensionDir`, no extension is loaded (scripts/record-fixtures.mjs).
+ */
+export function chromiumArgs(extensionDir?: string): string[] {
   return [
-    `--disable-extensions-except=${extensionDir}`,
-    `--load-extension=${extensionDir}`,
+    ...(extensionDir ? [`--disable-extensions-except=${extensionDir}`, `--load-extension=${extensionDir}`] : []),
     '--no-sandbox',
     '--disable-gpu',
     '--disable-quic',
