@@ -68,8 +68,10 @@ describe('capture and export in Chromium', () => {
       },
       { timeoutMs: 3 * INTERVAL_MS + 5_000, what: 'caller and callee groups with inbound, outbound and remote-inbound families' },
     );
+    // 3 intervals, plus 1 s for the first push's round trip and polling on a loaded 2-core machine.
     const elapsed = Date.now() - connectedAt;
-    expect(elapsed).toBeLessThan(3 * INTERVAL_MS + 5_000);
+    console.info(`[capture] both groups complete ${elapsed} ms after the call connected (interval ${INTERVAL_MS} ms)`);
+    expect(elapsed).toBeLessThan(3 * INTERVAL_MS + 1_000);
 
     const caller = groups.find((group) => group.families.webrtc_outbound_rtp_bytes_sent_total);
     expect(caller?.families.webrtc_remote_inbound_rtp_round_trip_time_seconds).toBeDefined();
@@ -102,10 +104,12 @@ describe('capture and export in Chromium', () => {
     await page.evaluate(() => window.hangUp());
     const hungUpAt = Date.now();
     await waitFor(async () => (await connectionGroups(gateway)).length === 0, {
-      timeoutMs: 2 * INTERVAL_MS + 2_000,
+      timeoutMs: 2 * INTERVAL_MS + 5_000,
       what: 'groups deleted after hang-up',
     });
-    expect(Date.now() - hungUpAt).toBeLessThan(2 * INTERVAL_MS + 2_000);
+    const elapsed = Date.now() - hungUpAt;
+    console.info(`[capture] both groups deleted ${elapsed} ms after hang-up (interval ${INTERVAL_MS} ms)`);
+    expect(elapsed).toBeLessThan(2 * INTERVAL_MS);
   });
 
   it('captures a connection made by the page’s very first inline script', async () => {
