@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchChromium, type ChromiumHarness, type WorkerGlobals } from '../support/chromium';
 import { startCallPageServer, type CallPageServer } from '../support/call-page-server';
+import { expectLoopbackCallWithInbound } from '../support/loopback-check';
 import { startPushgateway, type Pushgateway } from '../support/pushgateway';
-import { waitFor } from '../support/free-port';
 
 describe('e2e harness (chromium)', () => {
   let gateway: Pushgateway;
@@ -72,24 +72,7 @@ describe('e2e harness (chromium)', () => {
   });
 
   it('connects a loopback call whose getStats shows inbound-rtp', async () => {
-    const page = await browser.context.newPage();
-    await page.goto(pages.pageUrl('call', { id: 'meeting-123', secret: 's3cr3t' }));
-    const states = await page.evaluate(() => window.startCall());
-    expect(states.map((s) => s.connectionState)).toEqual(['connected', 'connected']);
-
-    // Right at `connected`, inbound-rtp may still be missing: poll.
-    const inbound = await waitFor(
-      async () => {
-        const stats = await page.evaluate(() => window.e2e.statsOfType('inbound-rtp'));
-        return stats.length >= 2 ? stats : undefined;
-      },
-      { timeoutMs: 15_000, what: 'inbound-rtp stats' },
-    );
-    expect(inbound.map((s) => s.kind).sort()).toEqual(['audio', 'video']);
-
-    const closed = await page.evaluate(() => window.hangUp());
-    expect(closed.map((s) => s.connectionState)).toEqual(['closed', 'closed']);
-    await page.close();
+    await expectLoopbackCallWithInbound(await browser.context.newPage(), pages.pageUrl('call', { id: 'meeting-123', secret: 's3cr3t' }));
   });
 
   it('serves the page channel namespace into the hostile page', async () => {
