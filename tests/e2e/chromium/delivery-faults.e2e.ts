@@ -8,6 +8,7 @@ import { stopWorkerOnce } from '../support/delivery-worker';
 import { configureExtension, connectionGroups, extensionHealth, pushTime } from '../support/exporter-control';
 import {
   CALLER_FAMILY,
+  type CallGroups,
   callGroups,
   closeCallee,
   finalStateLoss,
@@ -72,6 +73,32 @@ describe('delivery under gateway faults (Chromium)', () => {
     await gateway?.stop();
   });
 
+  /**
+   * After an outage in which the callee hung up: brings the gateway back with its saved groups
+   * while the extension stays cut off (503), checks the hung-up group came back with it, then
+   * opens the path and waits for the caller to be fresh and the callee deleted.
+   * `requests`: what reached the gateway's address up to `gatewayBackAt`, before the path opened.
+   */
+  async function reopenWithSavedGroups(before: CallGroups) {
+    await proxy.setMode({ status: 503 });
+    await gateway.restart({ keepPersistence: true });
+    expect((await connectionGroups(gateway)).map(groupIdOf)).toContain(before.calleeId);
+    const requests = proxy.count();
+    const gatewayBackAt = Date.now();
+    await proxy.setMode('pass');
+    const backAt = Date.now();
+    const floor = await pageCounters(page!);
+    const final = await finalStateLoss(
+      gateway,
+      [
+        { id: before.callerId, final: 'live', family: CALLER_FAMILY, atLeast: floor.sent },
+        { id: before.calleeId, final: 'deleted' },
+      ],
+      RECOVERY_BOUND_MS + SLACK_MS,
+    );
+    return { requests, gatewayBackAt, final, recoveredMs: Date.now() - backAt };
+  }
+
   beforeEach(async () => {
     await page?.close();
     // A failed test may have left the gateway down.
@@ -129,23 +156,7 @@ describe('delivery under gateway faults (Chromium)', () => {
     await healthWhere(browser, (h) => h.delivery.pendingDeletes >= 1, 'deletion of the hung-up group pending', 5_000);
     await sleep(4 * INTERVAL_MS);
 
-    // Keep the extension cut off while the gateway comes back with its saved groups.
-    await proxy.setMode({ status: 503 });
-    await gateway.restart({ keepPersistence: true });
-    expect((await connectionGroups(gateway)).map(groupIdOf)).toContain(before.calleeId);
-    await proxy.setMode('pass');
-    const backAt = Date.now();
-
-    const floor = await pageCounters(page!);
-    const final = await finalStateLoss(
-      gateway,
-      [
-        { id: before.callerId, final: 'live', family: CALLER_FAMILY, atLeast: floor.sent },
-        { id: before.calleeId, final: 'deleted' },
-      ],
-      RECOVERY_BOUND_MS + SLACK_MS,
-    );
-    const recoveredMs = Date.now() - backAt;
+    const { final, recoveredMs } = await reopenWithSavedGroups(before);
     const seenAgain = await timesSeen(gateway, before.calleeId, 6 * INTERVAL_MS);
     console.info(
       `[delivery] hang-up: final-state loss ${final.lost}/${final.total}, deleted and caller fresh ${recoveredMs} ms after the path came back; ` +
@@ -177,24 +188,8 @@ describe('delivery under gateway faults (Chromium)', () => {
     expect(restarted.delivery.pushesFailed).toBeGreaterThanOrEqual(pending.delivery.pushesFailed);
     await sleep(4 * INTERVAL_MS);
 
-    await proxy.setMode({ status: 503 });
-    await gateway.restart({ keepPersistence: true });
-    expect((await connectionGroups(gateway)).map(groupIdOf)).toContain(before.calleeId);
-    const requests = proxy.count();
-    const outageMs = Date.now() - downAt;
-    await proxy.setMode('pass');
-    const backAt = Date.now();
-    const floor = await pageCounters(page!);
-
-    const final = await finalStateLoss(
-      gateway,
-      [
-        { id: before.callerId, final: 'live', family: CALLER_FAMILY, atLeast: floor.sent },
-        { id: before.calleeId, final: 'deleted' },
-      ],
-      RECOVERY_BOUND_MS + SLACK_MS,
-    );
-    const recoveredMs = Date.now() - backAt;
+    const { requests, gatewayBackAt, final, recoveredMs } = await reopenWithSavedGroups(before);
+    const outageMs = gatewayBackAt - downAt;
     expect(final.lost).toBe(0);
     expect(await timesSeen(gateway, before.calleeId, 4 * INTERVAL_MS)).toBe(0);
     const health = await extensionHealth(browser);
