@@ -147,6 +147,7 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
     integrity: { ...integrity.health(), invalidSettingsFields: loaded.invalidFields },
     drops: drops.snapshot(),
     reportsAccepted: processor.accepted(),
+    resources: resources.snapshot(),
   });
   /** Why capture is degraded for every tab, or null: start-up fell back, or metrics do not reach the gateway. */
   function degradedReason(): string | null {

@@ -62,5 +62,7 @@ export const healthSchema = z.object({
   /** Everything dropped, rejected or evicted, by reason. */
   drops: z.record(z.string(), z.number()),
   reportsAccepted: z.number(),
+  /** Every bounded collection of the background: its size, its cap and what it evicted (resource manager). */
+  resources: z.record(z.string(), z.object({ size: z.number(), cap: z.number(), evicted: z.number() })).optional(),
 });
 export type Health = z.infer<typeof healthSchema>;

@@ -185,6 +185,11 @@ describe('bounds: hostile pages, reload and uninstall in Chromium', () => {
     expect(delta('outbox-evicted')).toBe(0);
     expect(delta('outbox-delete-evicted')).toBe(0);
     expect(after.delivery.outboxGroups).toBeLessThanOrEqual(LIMITS.outboxMaxGroups);
+    // The resource manager's view, as health shows it: every bounded collection within its cap.
+    for (const [name, resource] of Object.entries(after.resources ?? {})) {
+      expect(resource.size, `${name} within its cap`).toBeLessThanOrEqual(resource.cap);
+    }
+    expect(Object.keys(after.resources ?? {})).toEqual(expect.arrayContaining(['tracker', 'outbox', 'queue']));
 
     await callKeepsExporting(pushBefore, 'the call’s groups pushed again after the flood');
     const heap = await browser.workerHeap();
