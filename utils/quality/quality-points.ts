@@ -1,5 +1,6 @@
 import type { ConnectionPoint } from '../messaging/ui-types';
 import type { RtcStat } from '../webrtc/report-schema';
+import { numberField as num } from './stat-fields';
 
 /** Cumulative totals of one report that the headline figures are derived from. */
 export interface QualityTotals {
@@ -13,11 +14,6 @@ export interface QualityTotals {
   /** What the far end reports about what we send (remote-inbound-rtp): for a connection that only sends. */
   remoteLossRatio: number | null;
   remoteJitterSeconds: number | null;
-}
-
-function num(stat: RtcStat, field: string): number | undefined {
-  const value = stat[field];
-  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
 }
 
 /** Sums what the popup's charts need from one report of a connection. */
