@@ -17,9 +17,11 @@
  *   voice bitrates is at least as clean as G.711 and conceals loss at least as well, so these
  *   values are a conservative stand-in (the MOS errs low, not high).
  *
- * Effective one-way delay d = RTT / 2 + jitter buffer + codec delay. The receiver's jitter buffer is
- * known only for our own inbound audio (jitterBufferDelay / jitterBufferEmittedCount, and only while
- * it plays); otherwise it is estimated as two jitters, the common rule of thumb of those SDKs.
+ * Effective one-way delay d = RTT / 2 + jitter buffer + codec delay, the jitter buffer estimated as
+ * two jitters (the rule of thumb of those SDKs). Not the measured one (jitterBufferDelay /
+ * jitterBufferEmittedCount): it exists only for our own inbound audio while it plays, so inbound and
+ * outbound scores would not compare, and it follows the local CPU as much as the network — measured
+ * here, a loopback call with no loss and 4 ms RTT on a loaded machine buffered ~0.3 s and scored 2.8.
  */
 
 /** G.107 default Ro − Is (with A = 0). */
@@ -39,8 +41,6 @@ export interface MosInput {
   jitterSeconds: number | null;
   /** Lost share of packets, 0–1. */
   lossRatio: number;
-  /** Measured jitter-buffer delay, seconds, when the receiver is ours and plays; else estimated. */
-  jitterBufferSeconds?: number | null;
 }
 
 /** MOS from the E-model's transmission rating R (G.107 Annex B, eq. B-4). */
@@ -62,17 +62,13 @@ export function lossImpairment(lossRatio: number): number {
 }
 
 /**
- * MOS 1–4.5 of one audio stream. Used the same way for inbound audio (our loss and jitter, our
- * jitter buffer) and outbound audio (the far end's loss and jitter from remote-inbound-rtp).
+ * MOS 1–4.5 of one audio stream. Used the same way for inbound audio (our loss and jitter) and
+ * outbound audio (the far end's loss and jitter from remote-inbound-rtp).
  */
 export function audioMos(input: MosInput): number {
   const rttMs = Math.max(0, (input.rttSeconds ?? 0) * 1000);
   const jitterMs = Math.max(0, (input.jitterSeconds ?? 0) * 1000);
-  const bufferMs =
-    input.jitterBufferSeconds !== null && input.jitterBufferSeconds !== undefined && input.jitterBufferSeconds >= 0
-      ? input.jitterBufferSeconds * 1000
-      : 2 * jitterMs;
-  const oneWayMs = rttMs / 2 + bufferMs + CODEC_DELAY_MS;
+  const oneWayMs = rttMs / 2 + 2 * jitterMs + CODEC_DELAY_MS;
   const r = R_DEFAULT - delayImpairment(oneWayMs) - lossImpairment(input.lossRatio);
   return mosFromR(r);
 }

@@ -42,8 +42,6 @@ interface Counters {
   freezeCount?: number;
   concealed?: number;
   samples?: number;
-  bufferDelay?: number;
-  bufferEmitted?: number;
   /** Outbound: the far end's packetsLost / packetsReceived (remote-inbound-rtp; packetsReceived is Firefox only). */
   remoteLost?: number;
   remoteReceived?: number;
@@ -76,8 +74,6 @@ interface StreamAggregate {
   maxJitter: number | null;
   concealed: number;
   samples: number;
-  bufferDelay: number;
-  bufferEmitted: number;
   /** Largest frame / frozen-time count of SSRCs that disappeared during the window. */
   goneFrames: number | null;
   goneFrozenSeconds: number | null;
@@ -102,8 +98,6 @@ function emptyAggregate(): StreamAggregate {
     maxJitter: null,
     concealed: 0,
     samples: 0,
-    bufferDelay: 0,
-    bufferEmitted: 0,
     goneFrames: null,
     goneFrozenSeconds: null,
     lastFps: null,
@@ -227,8 +221,6 @@ export function createQualityWindow(options: QualityWindowOptions) {
         freezeCount: numberField(stat, 'freezeCount'),
         concealed: numberField(stat, 'concealedSamples'),
         samples: numberField(stat, 'totalSamplesReceived'),
-        bufferDelay: numberField(stat, 'jitterBufferDelay'),
-        bufferEmitted: numberField(stat, 'jitterBufferEmittedCount'),
       };
     }
     return {
@@ -282,12 +274,6 @@ export function createQualityWindow(options: QualityWindowOptions) {
         aggregate.concealed += concealed;
         aggregate.samples += samples;
       }
-      const bufferDelay = delta(now.bufferDelay, before.bufferDelay);
-      const emitted = delta(now.bufferEmitted, before.bufferEmitted);
-      if (bufferDelay !== undefined && emitted !== undefined && bufferDelay >= 0 && emitted >= 0) {
-        aggregate.bufferDelay += bufferDelay;
-        aggregate.bufferEmitted += emitted;
-      }
       return;
     }
     const remoteLost = delta(now.remoteLost, before.remoteLost);
@@ -338,7 +324,6 @@ export function createQualityWindow(options: QualityWindowOptions) {
       if (state.framesCounted) frames = maxOf(frames, state.windowFrames);
       if (state.frozenCounted) frozen = maxOf(frozen, state.windowFrozenSeconds);
     }
-    const jitterBuffer = aggregate.bufferEmitted > 0 ? aggregate.bufferDelay / aggregate.bufferEmitted : null;
     return {
       kind,
       direction,
@@ -346,15 +331,7 @@ export function createQualityWindow(options: QualityWindowOptions) {
       packetRate: rate(aggregate.packets),
       lossRatio,
       jitterSeconds: aggregate.maxJitter,
-      mos:
-        audio && lossRatio !== null
-          ? audioMos({
-              rttSeconds: windowRtt,
-              jitterSeconds: aggregate.maxJitter,
-              lossRatio,
-              jitterBufferSeconds: inbound ? jitterBuffer : null,
-            })
-          : null,
+      mos: audio && lossRatio !== null ? audioMos({ rttSeconds: windowRtt, jitterSeconds: aggregate.maxJitter, lossRatio }) : null,
       concealmentRatio: audio && inbound && aggregate.samples > 0 ? Math.min(1, aggregate.concealed / aggregate.samples) : null,
       framesPerSecond: audio ? null : frames !== null && seconds > 0 ? frames / seconds : aggregate.lastFps,
       frameHeight: audio ? null : aggregate.frameHeight,

@@ -39,16 +39,41 @@ export interface ImpairmentStats {
   refused: number;
 }
 
+/** RTP packets of one SSRC that reached the relay, and how many of them it dropped. */
+export interface SsrcCounts {
+  received: number;
+  dropped: number;
+}
+
 export interface ImpairmentRelay {
   /** HTTP control port on 127.0.0.1: the value of the call page's `?relay=` parameter. */
   port: number;
   stats(): ImpairmentStats;
+  /**
+   * RTP packets per SSRC (read from the RTP header, which SRTP leaves in the clear), so a test can
+   * hold a stream's `packetsLost` against what the relay dropped of exactly that stream. At most
+   * MAX_SSRCS SSRCs are counted; RTCP, STUN and DTLS are not RTP and not in here.
+   */
+  rtpBySsrc(): Map<number, SsrcCounts>;
   close(): Promise<void>;
 }
 
 /** Most destinations (one relay port each) and sources per destination: a call has a few of each. */
 const MAX_DESTINATIONS = 32;
 const MAX_SOURCES_PER_DESTINATION = 16;
+const MAX_SSRCS = 64;
+
+/**
+ * The SSRC of an RTP packet, or undefined for anything else: RTP/RTCP have version 2 in the first
+ * two bits (RFC 3550), and RTCP packet types 200–207 sit where RTP has marker + payload type
+ * (RFC 5761 §4: RTP payload types 64–95 are avoided for exactly this reason).
+ */
+function rtpSsrc(message: Buffer): number | undefined {
+  if (message.length < 12 || (message[0]! & 0xc0) !== 0x80) return undefined;
+  const second = message[1]!;
+  if (second >= 192 && second <= 223) return undefined;
+  return message.readUInt32BE(8);
+}
 
 interface Forward {
   socket: dgram.Socket;
@@ -99,14 +124,23 @@ export async function startImpairmentRelay(options: ImpairmentOptions): Promise<
   const draw = random(options.seed ?? Date.now());
   const counts: ImpairmentStats = { received: 0, forwarded: 0, dropped: 0, refused: 0 };
   const forwards = new Map<string, Forward>();
+  const bySsrc = new Map<number, SsrcCounts>();
   const pending = new Set<NodeJS.Timeout>();
   let closed = false;
 
   /** Drops or delays one datagram, then sends it from `via` to `port`/`address`. */
   function impair(message: Buffer, via: dgram.Socket, port: number, address: string): void {
     counts.received += 1;
+    const ssrc = rtpSsrc(message);
+    let stream = ssrc === undefined ? undefined : bySsrc.get(ssrc);
+    if (ssrc !== undefined && !stream && bySsrc.size < MAX_SSRCS) {
+      stream = { received: 0, dropped: 0 };
+      bySsrc.set(ssrc, stream);
+    }
+    if (stream) stream.received += 1;
     if (draw() < options.dropRatio) {
       counts.dropped += 1;
+      if (stream) stream.dropped += 1;
       return;
     }
     const delay = Math.max(0, options.delayMs + (draw() * 2 - 1) * jitterMs);
@@ -180,6 +214,7 @@ export async function startImpairmentRelay(options: ImpairmentOptions): Promise<
   return {
     port: (control.address() as net.AddressInfo).port,
     stats: () => ({ ...counts }),
+    rtpBySsrc: () => new Map([...bySsrc].map(([ssrc, stream]) => [ssrc, { ...stream }])),
     async close() {
       closed = true;
       for (const timer of pending) clearTimeout(timer);

@@ -69,14 +69,6 @@ describe('audioMos', () => {
     expect(mos(r)).toBeLessThan(3.6);
   });
 
-  it('uses the measured jitter buffer instead of two jitters when it is known', () => {
-    const oneWayMs = 10 + 120 + 26.5;
-    expect(audioMos({ rttSeconds: 0.02, jitterSeconds: 0.004, lossRatio: 0, jitterBufferSeconds: 0.12 })).toBeCloseTo(
-      mos(93.2 - 0.024 * oneWayMs),
-      9,
-    );
-  });
-
   it('counts an unknown RTT and jitter as none rather than giving no score', () => {
     expect(audioMos({ rttSeconds: null, jitterSeconds: null, lossRatio: 0 })).toBeCloseTo(mos(93.2 - 0.024 * 26.5), 9);
   });

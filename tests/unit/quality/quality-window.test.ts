@@ -59,7 +59,7 @@ describe('createQualityWindow', () => {
 
   it('derives bitrate, packet rate, loss, max jitter, concealment and MOS of inbound audio over the window', () => {
     const quality = engine();
-    const audio = (bytes: number, packets: number, lost: number, jitter: number, concealed: number, samples: number, buffer: number) =>
+    const audio = (bytes: number, packets: number, lost: number, jitter: number, concealed: number, samples: number) =>
       inbound('audio', 1, {
         bytesReceived: bytes,
         packetsReceived: packets,
@@ -67,12 +67,10 @@ describe('createQualityWindow', () => {
         jitter,
         concealedSamples: concealed,
         totalSamplesReceived: samples,
-        jitterBufferDelay: buffer,
-        jitterBufferEmittedCount: samples,
       });
-    quality.add([audio(1_000, 10, 0, 0.004, 0, 0, 0), ...selectedPair(0.02)], T0);
-    quality.add([audio(11_000, 60, 2, 0.012, 480, 96_000, 4_800), ...selectedPair(0.03)], T0 + 2_000);
-    quality.add([audio(21_000, 110, 5, 0.006, 960, 192_000, 9_600), ...selectedPair(0.025)], T0 + 4_000);
+    quality.add([audio(1_000, 10, 0, 0.004, 0, 0), ...selectedPair(0.02)], T0);
+    quality.add([audio(11_000, 60, 2, 0.012, 480, 96_000), ...selectedPair(0.03)], T0 + 2_000);
+    quality.add([audio(21_000, 110, 5, 0.006, 960, 192_000), ...selectedPair(0.025)], T0 + 4_000);
     const window = quality.take(T0 + 4_000);
 
     expect(window).toMatchObject({ from: T0, to: T0 + 4_000, rttSeconds: 0.03 });
@@ -83,11 +81,11 @@ describe('createQualityWindow', () => {
     expect(stream.lossRatio).toBeCloseTo(5 / 105, 9);
     expect(stream.jitterSeconds).toBe(0.012);
     expect(stream.concealmentRatio).toBeCloseTo(960 / 192_000, 9);
-    // One way: RTT/2 15 ms + jitter buffer 9 600 s / 192 000 samples = 50 ms + codec 26.5 ms.
-    const oneWayMs = 15 + 50 + 26.5;
+    // One way: RTT/2 15 ms + two jitters (max 12 ms) + codec 26.5 ms.
+    const oneWayMs = 15 + 2 * 12 + 26.5;
     const lossPercent = (5 / 105) * 100;
     expect(stream.mos).toBeCloseTo(mosOfR(93.2 - 0.024 * oneWayMs - (95 * lossPercent) / (lossPercent + 25.1)), 9);
-    // 4.8 % loss is fair (poor from 5 %); the MOS of ~3.87 is under 4.0: fair too.
+    // 4.8 % loss is fair (poor from 5 %); the MOS of ~3.88 is under 4.0: fair too.
     expect(window?.qualityClass).toBe('fair');
     expect(window?.reasons).toEqual(['high_loss', 'low_mos']);
   });
