@@ -155,12 +155,12 @@ describe('impairment relay (chromium)', () => {
     expect(call.audioConcealedSamples).toBeGreaterThan(0);
 
     // Ten reports: ~450 audio packets, so the window's loss is known to about ±1 point.
-    const window = await calleeWindow(page, 10);
-    const audio = window.streams.find((st) => st.kind === 'audio' && st.direction === 'inbound');
-    console.log(`impaired call, engine over 9 s: ${window.qualityClass} (${window.reasons.join(', ')}), audio in loss ${audio?.lossRatio}, MOS ${audio?.mos}, RTT ${window.rttSeconds}`);
+    const rated = await calleeWindow(page, 10);
+    const audio = rated.streams.find((st) => st.kind === 'audio' && st.direction === 'inbound');
+    console.log(`impaired call, engine over 9 s: ${rated.qualityClass} (${rated.reasons.join(', ')}), audio in loss ${audio?.lossRatio}, MOS ${audio?.mos}, RTT ${rated.rttSeconds}`);
     expect(audio?.mos).toBeLessThan(3.6);
-    expect(window.qualityClass).not.toBe('good');
-    expect(window.reasons).toContain('high_loss');
+    expect(rated.qualityClass).not.toBe('good');
+    expect(rated.reasons).toContain('high_loss');
   });
 
   it('leaves a call without the relay parameter direct: no loss, RTT under 50 ms, rated good', async () => {
@@ -179,10 +179,10 @@ describe('impairment relay (chromium)', () => {
     expect(call.pairRtt).toHaveLength(2);
     for (const rtt of [...call.pairRtt, ...call.rtcpRtt]) expect(rtt).toBeLessThan(0.05);
 
-    const window = await calleeWindow(page, 5);
-    const audio = window.streams.find((st) => st.kind === 'audio' && st.direction === 'inbound');
-    console.log(`clean call, engine over 4 s: ${window.qualityClass} (${window.reasons.join(", ")}), audio in MOS ${audio?.mos}, RTT ${window.rttSeconds}; ${JSON.stringify(window.streams)}`);
+    const rated = await calleeWindow(page, 5);
+    const audio = rated.streams.find((st) => st.kind === 'audio' && st.direction === 'inbound');
+    console.log(`clean call, engine over 4 s: ${rated.qualityClass} (${rated.reasons.join(', ')}), audio in MOS ${audio?.mos}, RTT ${rated.rttSeconds}`);
     expect(audio?.mos).toBeGreaterThan(4.2);
-    expect(window).toMatchObject({ qualityClass: 'good', reasons: [] });
+    expect(rated).toMatchObject({ qualityClass: 'good', reasons: [] });
   });
 });
