@@ -23,6 +23,8 @@ interface CallFigures {
    * side, seconds. Means, not the last reading: one reading swings by tens of ms on a loaded machine.
    */
   pairRtt: number[];
+  /** The selected pair's last reading (currentRoundTripTime), per side, seconds. */
+  pairRttNow: number[];
   /** Mean RTCP RTT of the caller's streams (remote-inbound-rtp totalRoundTripTime / roundTripTimeMeasurements), seconds. */
   rtcpRtt: number[];
   audioSamplesReceived: number;
@@ -36,11 +38,13 @@ function figures([caller, callee]: Stat[][]): CallFigures {
   const lost = inbound.reduce((sum, s) => sum + num(s.packetsLost), 0);
   const received = inbound.reduce((sum, s) => sum + num(s.packetsReceived), 0);
   const audio = inbound.find((s) => s.kind === 'audio');
-  const pairRtt = [caller!, callee!].flatMap((report) => {
+  const pairs = [caller!, callee!].flatMap((report) => {
     const transport = report.find((s) => s.type === 'transport' && typeof s.selectedCandidatePairId === 'string');
     const pair = report.find((s) => s.id === transport?.selectedCandidatePairId);
-    return num(pair?.responsesReceived) > 0 ? [num(pair?.totalRoundTripTime) / num(pair?.responsesReceived)] : [];
+    return pair && num(pair.responsesReceived) > 0 ? [pair] : [];
   });
+  const pairRtt = pairs.map((pair) => num(pair.totalRoundTripTime) / num(pair.responsesReceived));
+  const pairRttNow = pairs.map((pair) => num(pair.currentRoundTripTime));
   const rtcpRtt = caller!
     .filter((s) => s.type === 'remote-inbound-rtp' && num(s.roundTripTimeMeasurements) > 0)
     .map((s) => num(s.totalRoundTripTime) / num(s.roundTripTimeMeasurements));
@@ -49,6 +53,7 @@ function figures([caller, callee]: Stat[][]): CallFigures {
     streams: inbound.map((s) => ({ kind: String(s.kind), ssrc: num(s.ssrc), lost: num(s.packetsLost), received: num(s.packetsReceived) })),
     packets: lost + received,
     pairRtt,
+    pairRttNow,
     rtcpRtt,
     audioSamplesReceived: num(audio?.totalSamplesReceived),
     audioConcealedSamples: num(audio?.concealedSamples),
@@ -174,10 +179,14 @@ describe('impairment relay (chromium)', () => {
       },
       { timeoutMs: 30_000, intervalMs: 500, what: '500 packets at the callee and an RTCP round trip' },
     );
-    console.log(`clean call: loss ${call.lossRatio} of ${call.packets} packets; RTT pair ${call.pairRtt.join(', ')} s, RTCP ${call.rtcpRtt.join(', ')} s`);
+    console.log(
+      `clean call: loss ${call.lossRatio} of ${call.packets} packets; RTT pair now ${call.pairRttNow.join(', ')} s ` +
+        `(mean ${call.pairRtt.join(', ')}), RTCP ${call.rtcpRtt.join(', ')} s`,
+    );
     expect(call.lossRatio).toBe(0);
-    expect(call.pairRtt).toHaveLength(2);
-    for (const rtt of [...call.pairRtt, ...call.rtcpRtt]) expect(rtt).toBeLessThan(0.05);
+    // The last readings: a pair's mean still holds the checks made while the browser was starting up.
+    expect(call.pairRttNow).toHaveLength(2);
+    for (const rtt of [...call.pairRttNow, ...call.rtcpRtt]) expect(rtt).toBeLessThan(0.05);
 
     const rated = await calleeWindow(page, 5);
     const audio = rated.streams.find((st) => st.kind === 'audio' && st.direction === 'inbound');
