@@ -24,8 +24,6 @@ export interface ImpairmentOptions {
   delayMs: number;
   /** Up to this many ms more or less than `delayMs`, uniform per datagram (reorders packets). Default 0. */
   jitterMs?: number;
-  /** Seed of the drop/jitter draws, for a repeatable run. Default: from the clock. */
-  seed?: number;
 }
 
 export interface ImpairmentStats {
@@ -82,18 +80,6 @@ interface Forward {
   sources: Map<string, dgram.Socket>;
 }
 
-/** mulberry32: small, fast, seedable; plenty for drop decisions in a test. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function bindUdp(): Promise<dgram.Socket> {
   return new Promise((resolve, reject) => {
     const socket = dgram.createSocket('udp4');
@@ -121,7 +107,6 @@ export async function startImpairmentRelay(options: ImpairmentOptions): Promise<
   if (!(options.delayMs >= 0)) throw new Error(`delayMs must be ≥ 0, got ${options.delayMs}`);
   const jitterMs = options.jitterMs ?? 0;
   if (!(jitterMs >= 0)) throw new Error(`jitterMs must be ≥ 0, got ${jitterMs}`);
-  const draw = random(options.seed ?? Date.now());
   const counts: ImpairmentStats = { received: 0, forwarded: 0, dropped: 0, refused: 0 };
   const forwards = new Map<string, Forward>();
   const bySsrc = new Map<number, SsrcCounts>();
@@ -138,12 +123,13 @@ export async function startImpairmentRelay(options: ImpairmentOptions): Promise<
       bySsrc.set(ssrc, stream);
     }
     if (stream) stream.received += 1;
-    if (draw() < options.dropRatio) {
+    // Not seeded: the call's own timing differs every run anyway.
+    if (Math.random() < options.dropRatio) {
       counts.dropped += 1;
       if (stream) stream.dropped += 1;
       return;
     }
-    const delay = Math.max(0, options.delayMs + (draw() * 2 - 1) * jitterMs);
+    const delay = Math.max(0, options.delayMs + (Math.random() * 2 - 1) * jitterMs);
     const timer = setTimeout(() => {
       pending.delete(timer);
       if (closed) return;
