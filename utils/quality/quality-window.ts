@@ -118,6 +118,10 @@ function emptyAggregates(): Record<StreamKey, StreamAggregate> {
 const maxOf = (a: number | null, b: number | undefined | null): number | null =>
   b === undefined || b === null ? a : a === null ? b : Math.max(a, b);
 
+/** A gauge as a page may send it: only values a browser can give count (no negative jitter, no loss over 1). */
+const within = (value: number | undefined, max = Number.POSITIVE_INFINITY): number | undefined =>
+  value !== undefined && value >= 0 && value <= max ? value : undefined;
+
 const delta = (now: number | undefined, before: number | undefined): number | undefined =>
   now === undefined || before === undefined ? undefined : now - before;
 
@@ -378,11 +382,11 @@ export function createQualityWindow(options: QualityWindowOptions) {
         aggregate.present = true;
         // Outbound jitter is the far end's: only remote-inbound-rtp has it.
         const jitterSource = direction === 'inbound' ? stat : remote;
-        if (jitterSource) aggregate.maxJitter = maxOf(aggregate.maxJitter, numberField(jitterSource, 'jitter'));
-        if (remote) aggregate.maxFractionLost = maxOf(aggregate.maxFractionLost, numberField(remote, 'fractionLost'));
-        const height = numberField(stat, 'frameHeight');
+        if (jitterSource) aggregate.maxJitter = maxOf(aggregate.maxJitter, within(numberField(jitterSource, 'jitter')));
+        if (remote) aggregate.maxFractionLost = maxOf(aggregate.maxFractionLost, within(numberField(remote, 'fractionLost'), 1));
+        const height = within(numberField(stat, 'frameHeight'));
         if (height !== undefined) heights[key] = Math.max(heights[key] ?? 0, height);
-        const framesPerSecond = numberField(stat, 'framesPerSecond');
+        const framesPerSecond = within(numberField(stat, 'framesPerSecond'));
         if (framesPerSecond !== undefined) fps[key] = Math.max(fps[key] ?? 0, framesPerSecond);
         const limitation = limitationOf(stat);
         const current = limitations[key];

@@ -280,6 +280,21 @@ describe('createQualityWindow', () => {
     expect(quality.droppedStreams()).toBe(100 - MAX_STREAMS_PER_CONNECTION);
   });
 
+  it('ignores gauges no browser can give: negative jitter, height or fps, fractionLost over 1', () => {
+    const quality = engine();
+    quality.add(
+      [
+        inbound('video', 1, { jitter: -4, frameHeight: -1, framesPerSecond: -30 }),
+        outbound('audio', 2, { packetsSent: 10 }),
+        remoteInbound('audio', 2, { fractionLost: 50, jitter: -1 }),
+      ],
+      T0,
+    );
+    const window = quality.take(T0);
+    expect(streamOf(window, 'video', 'inbound')).toMatchObject({ jitterSeconds: null, frameHeight: null, framesPerSecond: null });
+    expect(streamOf(window, 'audio', 'outbound')).toMatchObject({ lossRatio: null, jitterSeconds: null, mos: null });
+  });
+
   it('ignores RTP stats of unknown kinds and counters that are not numbers', () => {
     const quality = engine();
     quality.add([inbound('holo', 1, { bytesReceived: 1 }), inbound('audio', 2, { bytesReceived: 'lots', packetsReceived: 1 })], T0);
