@@ -7,7 +7,13 @@
  * getStats() report of each side is saved as a plain array of stats objects. Chromium's
  * audio+video call is sampled twice, 2 s apart, so rate computations have two points.
  *
- * Usage: node scripts/record-fixtures.mjs [chromium|firefox ...]   (default: both)
+ * Usage: node scripts/record-fixtures.mjs [chromium|firefox|chromium-impaired ...]
+ *        (default: chromium and firefox; chromium-impaired only when named)
+ *
+ * chromium-impaired: the e2e call page's loopback call (both ways, remote audio playing) through the
+ * impairment relay of tests/e2e/support/impairment-relay.ts (5 % drop, 170 ms each way), sampled
+ * IMPAIRED_SAMPLES times 1 s apart once the call has settled: a real impaired sequence for the
+ * quality engine's tests.
  *
  * IP addresses in the reports are replaced by documentation addresses (RFC 5737 / RFC 3849),
  * consistently within one file, so no machine's address is committed but the tests still have
@@ -24,6 +30,11 @@ import { tsImport } from 'tsx/esm/api';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const OUT_DIR = join(ROOT, 'tests', 'fixtures');
 const SAMPLE_GAP_MS = 2_000;
+const IMPAIRED = { dropRatio: 0.05, delayMs: 170 };
+const IMPAIRED_SAMPLES = 10;
+const IMPAIRED_GAP_MS = 1_000;
+/** Media flowing this long before the first impaired sample, so RTCP round trips and loss are established. */
+const IMPAIRED_SETTLE_MS = 6_000;
 const READY_TIMEOUT_MS = 30_000;
 const LOOPBACK_JS = await readFile(join(ROOT, 'tests', 'e2e', 'pages', 'loopback.js'), 'utf8');
 
@@ -188,6 +199,50 @@ async function recordAll(page, browser, version, url) {
   );
 }
 
+/** Records the impaired sequence (see the header) into chromium-impaired-loopback.json. */
+async function recordChromiumImpaired(url) {
+  const { chromium } = await import('playwright-core');
+  const { chromiumArgs } = await tsImport(join(ROOT, 'tests', 'e2e', 'support', 'chromium.ts'), import.meta.url);
+  const { startImpairmentRelay } = await tsImport(join(ROOT, 'tests', 'e2e', 'support', 'impairment-relay.ts'), import.meta.url);
+  const relay = await startImpairmentRelay(IMPAIRED);
+  const profile = await mkdtemp(join(tmpdir(), 'fixtures-chromium-'));
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    // The page plays the remote audio: concealment is only counted during playout.
+    args: [...chromiumArgs(), '--autoplay-policy=no-user-gesture-required'],
+  });
+  try {
+    const version = context.browser()?.version() ?? (await versionFromPage(context));
+    const page = context.pages()[0] ?? (await context.newPage());
+    await page.goto(`${url}?relay=${relay.port}&audio=play`);
+    await page.evaluate(() => window.e2e.loopbackCall(window.RTCPeerConnection, { twoWay: true, timeoutMs: 30_000 }));
+    await new Promise((r) => setTimeout(r, IMPAIRED_SETTLE_MS));
+    const samples = [];
+    for (let i = 0; i < IMPAIRED_SAMPLES; i += 1) {
+      if (i > 0) await new Promise((r) => setTimeout(r, IMPAIRED_GAP_MS));
+      samples.push(await page.evaluate(() => window.e2e.reports()));
+    }
+    await page.evaluate(() => window.e2e.hangUp());
+    const relayed = relay.stats();
+    console.log(`relay: ${relayed.dropped} of ${relayed.received} datagrams dropped (${((relayed.dropped / relayed.received) * 100).toFixed(2)} %)`);
+    await save(
+      'chromium-impaired-loopback.json',
+      'chromium',
+      version,
+      `Loopback call, fake audio+video both ways, remote audio playing, through the impairment relay ` +
+        `(${IMPAIRED.dropRatio * 100} % drop, ${IMPAIRED.delayMs} ms each way; the relay dropped ` +
+        `${relayed.dropped} of ${relayed.received} datagrams). samples: ${IMPAIRED_SAMPLES} getStats() reports ` +
+        `${IMPAIRED_GAP_MS} ms apart, ${IMPAIRED_SETTLE_MS} ms after connecting; stats = the last one.`,
+      ['caller', 'callee'].map((role, i) => ({ role, stats: samples.at(-1)[i], samples: samples.map((sample) => sample[i]) })),
+    );
+  } finally {
+    await context.close();
+    await rm(profile, { recursive: true, force: true });
+    await relay.close();
+  }
+}
+
 async function recordChromium(url) {
   const { chromium } = await import('playwright-core');
   const { chromiumArgs } = await tsImport(join(ROOT, 'tests', 'e2e', 'support', 'chromium.ts'), import.meta.url);
@@ -242,7 +297,8 @@ try {
   for (const name of browsers) {
     if (name === 'chromium') await recordChromium(url);
     else if (name === 'firefox') await recordFirefox(url);
-    else throw new Error(`unknown browser "${name}": use chromium or firefox`);
+    else if (name === 'chromium-impaired') await recordChromiumImpaired(url);
+    else throw new Error(`unknown recording "${name}": use chromium, firefox or chromium-impaired`);
   }
 } finally {
   server.close();

@@ -8,6 +8,8 @@ interface E2eCallOptions {
   audio?: boolean;
   video?: boolean;
   dataChannel?: boolean;
+  /** The callee sends media too (default: only the caller sends). */
+  twoWay?: boolean;
   timeoutMs?: number;
 }
 
@@ -18,6 +20,8 @@ interface Window {
   e2e: {
     statsOfType(type: string): Promise<Array<Record<string, unknown> & { id: string; type: string; kind?: string }>>;
     states(): E2eStates[];
+    /** Every stats object of every live connection, one array per connection (caller, callee, ...). */
+    reports(): Promise<Array<Array<Record<string, unknown> & { id: string; type: string }>>>;
   };
   earlyPcs: RTCPeerConnection[];
   earlyStates(): RTCPeerConnectionState[];
