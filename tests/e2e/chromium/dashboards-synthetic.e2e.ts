@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { encodeSnapshot } from '../../../utils/metrics/encode-snapshot';
 import { loadFixture } from '../../fixtures/load-fixture';
 import { waitFor } from '../support/free-port';
+import { CALL_ALERTS, describeAlertValues, expectPanelData, grafanaBuiltins, queryPanel, waitForCallAlerts } from '../support/dashboard-check';
 import { loadDashboard, queryPanels, substituteVariables, type DashboardName } from '../support/grafana-dashboard';
 import { startPrometheus, type PromAlert, type Prometheus } from '../support/prometheus';
 import { startPushgateway, type Pushgateway } from '../support/pushgateway';
@@ -33,29 +34,9 @@ const IMPAIRED = { job: JOB, agentId: 'agent-bad', callId: 'call-bad', peerConne
 const HEALTHY_BROWSER = { job: JOB, agentId: 'agent-clean', instance: 'browser-clean' };
 const TROUBLED_BROWSER = { job: JOB, agentId: 'agent-bad', instance: 'browser-bad' };
 
-const CALL_ALERTS = [
-  'WebRTCCallLowMOS',
-  'WebRTCCallPacketLoss',
-  'WebRTCCallPacketLossCritical',
-  'WebRTCCallHighRTT',
-  'WebRTCCallHighJitter',
-  'WebRTCCallVideoFreezes',
-  'WebRTCCallAudioConcealment',
-];
 const EXPORTER_ALERTS = ['WebRTCExporterBreakerOpen', 'WebRTCExporterOutboxFull', 'WebRTCExporterDropping'];
 
-/** What each call alert measures, per call, so the report can give the clean call's value too. */
-const ALERT_MEASURES: Record<string, string> = {
-  WebRTCCallLowMOS: 'min by (call_id) (webrtc_mos)',
-  WebRTCCallPacketLoss: 'max by (call_id) (webrtc_packet_loss_ratio)',
-  WebRTCCallPacketLossCritical: 'max by (call_id) (webrtc_packet_loss_ratio)',
-  WebRTCCallHighRTT: 'max by (call_id) (webrtc_round_trip_time_seconds)',
-  WebRTCCallHighJitter: 'max by (call_id) (webrtc_jitter_seconds)',
-  WebRTCCallVideoFreezes: 'max by (call_id) (webrtc_video_frozen_ratio)',
-  WebRTCCallAudioConcealment: 'max by (call_id) (webrtc_audio_concealment_ratio)',
-};
-
-const GRAFANA_BUILTINS = { __rate_interval: '10s', __interval: SCRAPE, __interval_ms: '2000', __range: '5m', __range_s: '300', __range_ms: '300000' };
+const BUILTINS = grafanaBuiltins(2);
 
 function panelsOf(name: DashboardName) {
   return queryPanels(loadDashboard(name)).map((panel) => [panel.title, panel] as const);
@@ -132,22 +113,14 @@ describe('dashboards and alerts on real Prometheus with hand-written quality-pro
   });
 
   it('fires every call alert for the impaired call and none for the clean call', async () => {
-    const firing = await waitFor(
-      async () => {
-        const alerts = (await activeAlerts()).filter((alert) => alert.state === 'firing' && alert.labels.job === JOB);
-        const names = new Set(alerts.filter((alert) => alert.labels.call_id === IMPAIRED.callId).map((alert) => alert.labels.alertname));
-        return CALL_ALERTS.every((name) => names.has(name)) ? alerts : undefined;
-      },
-      { timeoutMs: 30_000, what: `all of ${CALL_ALERTS.join(', ')} firing for ${IMPAIRED.callId}` },
-    );
+    const firing = await waitForCallAlerts(prometheus, IMPAIRED.callId, CALL_ALERTS, 30_000);
     for (const name of CALL_ALERTS) {
-      const alert = firing.find((candidate) => candidate.labels.alertname === name && candidate.labels.call_id === IMPAIRED.callId)!;
-      expect(alert.labels).toMatchObject({ agent_id: IMPAIRED.agentId, platform: 'genesys' });
+      const alert = firing.find((candidate) => candidate.labels.alertname === name)!;
+      expect(alert.labels).toMatchObject({ job: JOB, agent_id: IMPAIRED.agentId, platform: 'genesys' });
       expect(alert.annotations.summary).toContain(IMPAIRED.callId);
       expect(alert.annotations.summary).toContain(IMPAIRED.agentId);
-      const [clean] = (await prometheus.query(ALERT_MEASURES[name]!)).filter((row) => row.labels.call_id === CLEAN.callId);
-      console.info(`[alerts] ${name}: impaired call ${alert.value} (firing), clean call ${clean?.value} (silent)`);
     }
+    for (const line of await describeAlertValues(prometheus, firing, IMPAIRED.callId, CLEAN.callId)) console.info(`[alerts] ${line}`);
     const everything = await activeAlerts();
     expect(everything.filter((alert) => alert.labels.call_id === CLEAN.callId || alert.labels.agent_id === CLEAN.agentId)).toEqual([]);
     expect(everything.filter((alert) => ['WebRTCExporterNoPush', 'WebRTCGroupLeftBehind'].includes(alert.labels.alertname!))).toEqual([]);
@@ -172,16 +145,10 @@ describe('dashboards and alerts on real Prometheus with hand-written quality-pro
     ['clean', CLEAN],
   ])('quality dashboard for the %s call', (which, call) => {
     it.each(panelsOf('quality'))('panel "%s" returns data for the call', async (_title, panel) => {
-      const values = { job: JOB, platform: '.*', agent: call.agentId, call: call.callId, ...GRAFANA_BUILTINS };
-      const results = await Promise.all((panel.targets ?? []).map((target) => prometheus.query(substituteVariables(target.expr, values))));
+      const values = { job: JOB, platform: '.*', agent: call.agentId, call: call.callId, ...BUILTINS };
       // The impaired call makes every query of every panel answer; a clean call has no quality
-      // reasons (nor drops), so there one answering query per panel is enough.
-      if (which === 'impaired') for (const [i, rows] of results.entries()) expect(rows.length, `target ${panel.targets![i]!.refId}`).toBeGreaterThan(0);
-      else expect(results.some((rows) => rows.length > 0)).toBe(true);
-      for (const row of results.flat()) {
-        if (row.labels.call_id !== undefined) expect(row.labels.call_id).toBe(call.callId);
-        if (row.labels.agent_id !== undefined) expect(row.labels.agent_id).toBe(call.agentId);
-      }
+      // reasons, so there one answering query per panel is enough.
+      expectPanelData(panel, await queryPanel(prometheus, panel, values), call, which === 'impaired');
     });
   });
 
@@ -194,13 +161,13 @@ describe('dashboards and alerts on real Prometheus with hand-written quality-pro
     ['Video resolution (frame height)', 360],
   ])('quality panel "%s" shows the impaired call in display units (max %d)', async (title, expected) => {
     const panel = queryPanels(loadDashboard('quality')).find((candidate) => candidate.title === title)!;
-    const values = { job: JOB, platform: '.*', agent: IMPAIRED.agentId, call: IMPAIRED.callId, ...GRAFANA_BUILTINS };
+    const values = { job: JOB, platform: '.*', agent: IMPAIRED.agentId, call: IMPAIRED.callId, ...BUILTINS };
     const rows = await prometheus.query(substituteVariables(panel.targets![0]!.expr, values));
     expect(Math.max(...rows.map((row) => row.value))).toBeCloseTo(expected, 6);
   });
 
   it.each(panelsOf('legacy'))('legacy dashboard panel "%s" returns data for every query (honor_labels, no exported_job)', async (_title, panel) => {
-    const values = { job: LEGACY_JOB, agent: 'agent-legacy', connection: '.*', ...GRAFANA_BUILTINS };
+    const values = { job: LEGACY_JOB, agent: 'agent-legacy', connection: '.*', ...BUILTINS };
     for (const target of panel.targets ?? []) {
       const rows = await prometheus.query(substituteVariables(target.expr, values));
       expect(rows.length, `target ${target.refId}: ${target.expr}`).toBeGreaterThan(0);
