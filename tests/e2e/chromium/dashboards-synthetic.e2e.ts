@@ -5,7 +5,7 @@ import { loadFixture } from '../../fixtures/load-fixture';
 import { waitFor } from '../support/free-port';
 import { CALL_ALERTS, describeAlertValues, expectPanelData, grafanaBuiltins, queryPanel, waitForCallAlerts } from '../support/dashboard-check';
 import { loadDashboard, queryPanels, substituteVariables, type DashboardName } from '../support/grafana-dashboard';
-import { startPrometheus, type PromAlert, type Prometheus } from '../support/prometheus';
+import { scrapeLimits, startPrometheus, type PromAlert, type Prometheus } from '../support/prometheus';
 import { startPushgateway, type Pushgateway } from '../support/pushgateway';
 import {
   cleanConnection,
@@ -27,6 +27,7 @@ const LEGACY_JOB = 'webrtc-legacy-e2e';
 const PUSH_EVERY_MS = 1_000;
 const SCRAPE = '2s';
 const EVALUATION = '1s';
+const SCRAPE_EXAMPLE = path.resolve('prometheus/scrape-config.example.yml');
 const RULES = ['prometheus/recording-rules.yml', 'prometheus/alert-rules.yml'].map((file) => path.resolve(file));
 
 const CLEAN = { job: JOB, agentId: 'agent-clean', callId: 'call-clean', peerConnectionId: 'pc-clean' };
@@ -91,6 +92,7 @@ describe('dashboards and alerts on real Prometheus with hand-written quality-pro
       scrapeInterval: SCRAPE,
       evaluationInterval: EVALUATION,
       forOverride: '2s',
+      scrapeLimitsFrom: SCRAPE_EXAMPLE,
     });
     await pushAll();
     timer = setInterval(() => void pushAll().catch((error: Error) => pushErrors.push(error.message)), PUSH_EVERY_MS);
@@ -106,6 +108,16 @@ describe('dashboards and alerts on real Prometheus with hand-written quality-pro
     if (timer) clearInterval(timer);
     await prometheus?.stop();
     await gateway?.stop();
+  });
+
+  it('scrapes everything within the scrape-config example\'s limits', async () => {
+    const limits = scrapeLimits(SCRAPE_EXAMPLE);
+    expect(Object.keys(limits).sort()).toEqual(['label_limit', 'label_name_length_limit', 'label_value_length_limit', 'sample_limit']);
+    const [up] = await prometheus.query('up{job="pushgateway"}');
+    const [samples] = await prometheus.query('scrape_samples_scraped{job="pushgateway"}');
+    console.info(`[scrape] ${samples?.value} samples per scrape (quality + legacy groups), sample_limit ${limits.sample_limit}`);
+    expect(up?.value).toBe(1);
+    expect(samples!.value).toBeGreaterThan(100);
   });
 
   it('accepts every hand-written push (the bodies follow the contract and keep one TYPE per name)', () => {

@@ -60,7 +60,7 @@ describe('dashboards and alerts on a real clean and a real impaired call (chromi
     // Two page servers, so the two calls differ by origin and can be told apart in Prometheus.
     cleanPages = await startCallPageServer();
     impairedPages = await startCallPageServer();
-    prometheus = await startPrometheus({ pushgatewayUrl: gateway.url, ruleFiles: RULES, scrapeInterval: `${SCRAPE_SECONDS}s`, evaluationInterval: '1s', forOverride: FOR_IN_TEST });
+    prometheus = await startPrometheus({ pushgatewayUrl: gateway.url, ruleFiles: RULES, scrapeInterval: `${SCRAPE_SECONDS}s`, evaluationInterval: '1s', forOverride: FOR_IN_TEST, scrapeLimitsFrom: path.resolve('prometheus/scrape-config.example.yml') });
     browser = await launchChromium({ args: ['--autoplay-policy=no-user-gesture-required'] });
     await configureExtension(browser, { gateway: { url: gateway.url, job: JOB }, customOrigins: [LOOPBACK], intervalMs: 1_000, agentId: AGENT }, LOOPBACK);
 

@@ -20,6 +20,25 @@ export interface PrometheusOptions {
    * `for:` values are covered by the promtool unit tests (prometheus/tests). Default: as shipped.
    */
   forOverride?: string;
+  /**
+   * A scrape config (e.g. prometheus/scrape-config.example.yml) whose sample_limit, label_limit,
+   * label_name_length_limit and label_value_length_limit the scrape job takes over, so a test proves
+   * those limits accept what the extension pushes. Default: no limits.
+   */
+  scrapeLimitsFrom?: string;
+}
+
+const SCRAPE_LIMITS = ['sample_limit', 'label_limit', 'label_name_length_limit', 'label_value_length_limit'] as const;
+
+/** The scrape limits a Prometheus config file sets (each `name: number` line), by name. */
+export function scrapeLimits(file: string): Partial<Record<(typeof SCRAPE_LIMITS)[number], number>> {
+  const text = fs.readFileSync(file, 'utf8');
+  const limits: Partial<Record<(typeof SCRAPE_LIMITS)[number], number>> = {};
+  for (const name of SCRAPE_LIMITS) {
+    const match = new RegExp(`^\\s+${name}: (\\d+)\\s*$`, 'm').exec(text);
+    if (match) limits[name] = Number(match[1]);
+  }
+  return limits;
 }
 
 /** One series of an instant query result. */
@@ -96,7 +115,12 @@ export async function startPrometheus(options: PrometheusOptions): Promise<Prome
     global: { scrape_interval: options.scrapeInterval ?? '2s', evaluation_interval: options.evaluationInterval ?? '1s' },
     rule_files: ruleFiles,
     scrape_configs: [
-      { job_name: 'pushgateway', honor_labels: true, static_configs: [{ targets: [new URL(options.pushgatewayUrl).host] }] },
+      {
+        job_name: 'pushgateway',
+        honor_labels: true,
+        static_configs: [{ targets: [new URL(options.pushgatewayUrl).host] }],
+        ...(options.scrapeLimitsFrom ? scrapeLimits(options.scrapeLimitsFrom) : {}),
+      },
     ],
   };
   const configFile = path.join(dir, 'prometheus.yml');
