@@ -132,7 +132,7 @@ describe('dashboards and alerts on real Prometheus with hand-written quality-pro
       expect(alert.annotations.summary).toContain(IMPAIRED.callId);
       expect(alert.annotations.summary).toContain(IMPAIRED.agentId);
     }
-    for (const line of await describeAlertValues(prometheus, firing, IMPAIRED.callId, CLEAN.callId)) console.info(`[alerts] ${line}`);
+    for (const line of await describeAlertValues(prometheus, { impaired: IMPAIRED.callId, clean: CLEAN.callId })) console.info(`[alerts] ${line}`);
     const everything = await activeAlerts();
     expect(everything.filter((alert) => alert.labels.call_id === CLEAN.callId || alert.labels.agent_id === CLEAN.agentId)).toEqual([]);
     expect(everything.filter((alert) => ['WebRTCExporterNoPush', 'WebRTCGroupLeftBehind'].includes(alert.labels.alertname!))).toEqual([]);

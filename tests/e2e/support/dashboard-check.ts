@@ -70,15 +70,21 @@ export async function waitForCallAlerts(prometheus: Prometheus, callId: string, 
   );
 }
 
-/** One line per call alert: the value it fired with for `bad` (or its measure when silent), and the measure for `good`. */
-export async function describeAlertValues(prometheus: Prometheus, firing: PromAlert[], bad: string, good: string): Promise<string[]> {
+/**
+ * One line per call alert: for each call, the value its measure has now (what the alert compares)
+ * and whether the alert is firing for that call.
+ */
+export async function describeAlertValues(prometheus: Prometheus, callIds: Record<string, string>): Promise<string[]> {
+  const alerts = await prometheus.alerts();
   const lines: string[] = [];
   for (const name of CALL_ALERTS) {
     const measured = await prometheus.query(ALERT_MEASURES[name]);
-    const of = (callId: string) => measured.find((row) => row.labels.call_id === callId)?.value;
-    const alert = firing.find((candidate) => candidate.labels.alertname === name && candidate.labels.call_id === bad);
-    const badText = alert ? `${alert.value} (firing)` : `${of(bad)} (silent)`;
-    lines.push(`${name}: ${bad} ${badText}, ${good} ${of(good)} (silent)`);
+    const parts = Object.entries(callIds).map(([label, callId]) => {
+      const value = measured.find((row) => row.labels.call_id === callId)?.value;
+      const state = alerts.find((alert) => alert.labels.alertname === name && alert.labels.call_id === callId)?.state ?? 'silent';
+      return `${label} call ${value} (${state})`;
+    });
+    lines.push(`${name}: ${parts.join(', ')}`);
   }
   return lines;
 }
