@@ -9,29 +9,12 @@ import { waitFor } from '../support/free-port';
 import { loadDashboard, queryPanels } from '../support/grafana-dashboard';
 import { startPrometheus, type Prometheus } from '../support/prometheus';
 import { startPushgateway, type Pushgateway } from '../support/pushgateway';
+import { startImpairmentRelay, type ImpairmentRelay } from '../support/impairment-relay';
 
 // A clean loopback call and an impaired one (5 % of datagrams dropped, 170 ms each way, through the
 // UDP relay of tests/e2e/support/impairment-relay.ts) in Chromium with the extension, pushing the
 // quality profile to a real Pushgateway scraped every 2 s by a real Prometheus with the shipped rules.
 //
-// Needs what lands on main from two other branches: the quality profile (encoder and engine) and
-// the relay rig (impairment-relay.ts, the call page's ?relay= and ?audio=play). The relay module is
-// imported at run time so that this file type-checks before it exists; once merged, a static
-// `import { startImpairmentRelay } from '../support/impairment-relay'` can replace `startRelay`.
-
-interface ImpairmentRelay {
-  port: number;
-  close(): Promise<void>;
-}
-interface ImpairmentRelayModule {
-  startImpairmentRelay(options: { dropRatio: number; delayMs: number }): Promise<ImpairmentRelay>;
-}
-const RELAY_MODULE = '../support/impairment-relay';
-async function startRelay(options: { dropRatio: number; delayMs: number }): Promise<ImpairmentRelay> {
-  const relayModule = (await import(/* @vite-ignore */ RELAY_MODULE)) as ImpairmentRelayModule;
-  return relayModule.startImpairmentRelay(options);
-}
-
 const JOB = 'webrtc-dashboards-e2e';
 const AGENT = 'agent-e2e';
 const LOOPBACK = 'http://127.0.0.1/*';
@@ -56,8 +39,7 @@ describe('dashboards and alerts on a real clean and a real impaired call (chromi
   const panels = queryPanels(loadDashboard('quality'));
 
   beforeAll(async () => {
-    // The relay first: without the rig (before the merge) nothing else is started for nothing.
-    relay = await startRelay({ dropRatio: 0.05, delayMs: 170 });
+    relay = await startImpairmentRelay({ dropRatio: 0.05, delayMs: 170 });
     gateway = await startPushgateway({ adminApi: true });
     // Two page servers, so the two calls differ by origin and can be told apart in Prometheus.
     cleanPages = await startCallPageServer();
