@@ -170,7 +170,7 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
     tabsWithConnections: () => tracker.tabIds(),
     stateFor: badgeStateFor,
   });
-  const selfMetrics = createSelfMetricsPublisher({ area, outbox, settings, health, now });
+  const selfMetrics = createSelfMetricsPublisher({ instanceArea: trackerArea, outbox, settings, health, now });
 
   resources.register('tracker', {
     size: () => tracker.size(),
