@@ -6,7 +6,7 @@ import {
 import type { WritableArea } from './extension-storage';
 import type { TieredArea } from './tiered-area';
 
-/** A browser storage area whose every call goes through its own storage circuit breaker. */
+/** A storage area of the adapter whose every call goes through its own storage circuit breaker. */
 export interface GuardedArea extends TieredArea {
   readonly breaker: StorageCircuitBreaker;
 }
