@@ -38,14 +38,14 @@ export function importedPackages(source: string): Set<string> {
 
 const SOURCE_FILE = /\.(?:[cm]?[jt]s|vue)$/;
 
-/** Every source file under `dirs` (relative to `root`), skipping recorded fixtures. */
+/** Every source file under `dirs` (relative to `root`). */
 export function sourceFiles(root: string, dirs: readonly string[]): string[] {
   const files: string[] = [];
   const walk = (dir: string): void => {
     for (const name of readdirSync(dir)) {
       const full = path.join(dir, name);
       if (statSync(full).isDirectory()) {
-        if (name !== 'node_modules' && name !== 'fixtures') walk(full);
+        if (name !== 'node_modules') walk(full);
       } else if (SOURCE_FILE.test(name)) files.push(full);
     }
   };
