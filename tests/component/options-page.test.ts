@@ -52,6 +52,18 @@ describe('options page', () => {
     wrapper.unmount();
   });
 
+  it('says at the password field that the password stays on this device and is not synced', async () => {
+    const { wrapper } = await mountOptions();
+    const describedBy = wrapper.get('#f-gateway-password').attributes('aria-describedby') ?? '';
+    const help = describedBy
+      .split(' ')
+      .map((id) => document.getElementById(id)?.textContent ?? '')
+      .join(' ');
+    expect(help).toMatch(/this device only/);
+    expect(help).toMatch(/never synced/);
+    wrapper.unmount();
+  });
+
   it('resets the reliability thresholds to their defaults', async () => {
     const settings = defaultSettings();
     settings.reliability.breakerFailureThreshold = 9;

@@ -54,6 +54,7 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
 
   // The tracker outlives a reload or update (storage.session is cleared then): only it knows
   // which groups the previous version left in the gateway, so only it lets them be deleted.
+  // Pending deletes live here too: a browser closed during an outage still deletes them later.
   const trackerArea = createResilientArea({ tiers: ['local', 'session'] });
   const tracker = createConnectionTracker({
     area: trackerArea,
@@ -63,6 +64,7 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
   });
   const outbox = createOutbox({
     area,
+    deleteArea: trackerArea,
     limits: () => ({ maxGroups: settings().reliability.outboxMaxGroups, maxBytes: settings().reliability.outboxMaxBytes }),
     drops,
     now,
@@ -170,7 +172,7 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
     tabsWithConnections: () => tracker.tabIds(),
     stateFor: badgeStateFor,
   });
-  const selfMetrics = createSelfMetricsPublisher({ area, outbox, settings, health, now });
+  const selfMetrics = createSelfMetricsPublisher({ instanceArea: trackerArea, outbox, settings, health, now });
 
   resources.register('tracker', {
     size: () => tracker.size(),

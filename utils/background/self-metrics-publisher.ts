@@ -1,4 +1,3 @@
-import { browser } from 'wxt/browser';
 import type { Outbox } from '../export/outbox';
 import type { Health } from '../messaging/health';
 import type { Settings } from '../settings/settings-schema';
@@ -12,7 +11,8 @@ const MIN_GAP_MS = 10_000;
 const INSTANCE_KEY = 'exporterInstanceId';
 
 interface SelfMetricsDeps {
-  area: KeyValueArea;
+  /** Where the instance id is kept: an area that survives a browser restart (storage.local first). */
+  instanceArea: KeyValueArea;
   outbox: Outbox;
   settings: () => Settings;
   health: () => Health;
@@ -31,7 +31,7 @@ export function createSelfMetricsPublisher(deps: SelfMetricsDeps) {
 
   async function loadInstanceId(): Promise<void> {
     try {
-      const stored = (await browser.storage.local.get(INSTANCE_KEY))[INSTANCE_KEY];
+      const stored = await deps.instanceArea.get(INSTANCE_KEY);
       if (typeof stored === 'string' && /^[a-z0-9]{8,32}$/.test(stored)) {
         instanceId = stored;
         return;
@@ -40,7 +40,7 @@ export function createSelfMetricsPublisher(deps: SelfMetricsDeps) {
       // storage.local unavailable: a per-run id still keeps the metrics flowing.
     }
     instanceId = Array.from(crypto.getRandomValues(new Uint8Array(8)), (byte) => (byte % 36).toString(36)).join('');
-    await browser.storage.local.set({ [INSTANCE_KEY]: instanceId }).catch(() => undefined);
+    await deps.instanceArea.set({ [INSTANCE_KEY]: instanceId }).catch(() => undefined);
   }
 
   return {

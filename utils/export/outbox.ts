@@ -71,7 +71,14 @@ export interface OutboxLimits {
 }
 
 export interface OutboxOptions {
+  /** Where snapshots are kept: they must outlive a service-worker restart (storage.session first). */
   area: KeyValueArea;
+  /**
+   * Where pending deletes are kept: they must outlive a browser restart and an extension update
+   * (storage.local first), or the groups they would delete stay in the gateway for good.
+   * Default `area`.
+   */
+  deleteArea?: KeyValueArea;
   limits: () => OutboxLimits;
   drops: DropCounter;
   now?: () => number;
@@ -87,6 +94,8 @@ export interface OutboxOptions {
 }
 
 export const OUTBOX_STORAGE_KEY = 'exporter.outbox';
+/** Key of the pending deletes, in `deleteArea`. */
+export const OUTBOX_DELETES_STORAGE_KEY = 'exporter.outbox.deletes';
 
 /** Drop reasons this module counts. */
 export const OUTBOX_DROPS = {
@@ -128,6 +137,8 @@ interface Entry {
 export function createOutbox(options: OutboxOptions): Outbox {
   const now = options.now ?? Date.now;
   const storageKey = options.storageKey ?? OUTBOX_STORAGE_KEY;
+  const deletesKey = options.storageKey ? `${options.storageKey}.deletes` : OUTBOX_DELETES_STORAGE_KEY;
+  const deleteArea = options.deleteArea ?? options.area;
   // Map order is the eviction order: an updated entry is moved to the end.
   const entries = new Map<string, Entry>();
   const inFlight = new Set<string>();
@@ -135,23 +146,32 @@ export function createOutbox(options: OutboxOptions): Outbox {
   let bytes = 0;
   const persistDelayMs = options.persistDelayMs ?? 250;
   const lazyPersistDelayMs = Math.max(persistDelayMs, options.lazyPersistDelayMs ?? 2_000);
-  /** What the last successful write stored, as entry versions; null when unknown. */
-  let savedSignature: string | null = null;
+  /** What the last successful writes stored, as entry versions per kind; null when unknown. */
+  const savedSignature: Record<Entry['kind'], string | null> = { push: null, delete: null };
 
   const saver = createThrottledSaver({ delayMs: persistDelayMs, save, now });
 
   async function save(): Promise<void> {
-    // Versions are unique per put/remove, so equal signatures mean equal stored content: in
-    // steady state the outbox is empty at most writes, and empty need not be written twice.
-    const signature = signatureOf();
-    if (signature === savedSignature) return;
-    await options.area.set({ [storageKey]: serialize() });
-    savedSignature = signature;
+    // Deletes first: a delete that replaced a snapshot wins over it on restore (it is newer),
+    // so a write cut short between the two keys loses nothing.
+    await saveKind('delete', deleteArea, deletesKey);
+    await saveKind('push', options.area, storageKey);
   }
 
-  function signatureOf(): string {
+  async function saveKind(kind: Entry['kind'], area: KeyValueArea, key: string): Promise<void> {
+    // Versions are unique per put/remove, so equal signatures mean equal stored content: in
+    // steady state the outbox is empty at most writes, and empty need not be written twice.
+    const signature = signatureOf(kind);
+    if (signature === savedSignature[kind]) return;
+    await area.set({ [key]: serialize(kind) });
+    savedSignature[kind] = signature;
+  }
+
+  function signatureOf(kind: Entry['kind']): string {
     let text = '';
-    for (const [groupId, entry] of entries) text += `${groupId}\u0000${entry.version}\u0000${entry.attempt}\u0000${entry.rejected ?? ''}\u0001`;
+    for (const [groupId, entry] of entries) {
+      if (entry.kind === kind) text += `${groupId}\u0000${entry.version}\u0000${entry.attempt}\u0000${entry.rejected ?? ''}\u0001`;
+    }
     return text;
   }
 
@@ -163,9 +183,10 @@ export function createOutbox(options: OutboxOptions): Outbox {
     return false;
   }
 
-  function serialize(): { format: 1; entries: PersistedEntry[] } {
+  function serialize(kind: Entry['kind']): { format: 1; entries: PersistedEntry[] } {
     const list: PersistedEntry[] = [];
     for (const [groupId, entry] of entries) {
+      if (entry.kind !== kind) continue;
       list.push({
         groupId,
         kind: entry.kind,
@@ -322,18 +343,36 @@ export function createOutbox(options: OutboxOptions): Outbox {
     },
 
     async restore() {
-      const parsed = await readPersisted(options.area, storageKey, persistedOutboxSchema);
-      if (parsed.status === 'corrupt') {
-        options.drops.count(OUTBOX_DROPS.corrupt);
-        changed();
-      }
-      if (parsed.status !== 'ok') return;
+      // An older version kept deletes with the snapshots: either key may hold either kind.
+      // Snapshots first, so that on equal times a delete of the same group comes later and wins.
+      const kinds = ['push', 'delete'] as const;
+      const reads = await Promise.all([
+        readPersisted(options.area, storageKey, persistedOutboxSchema),
+        readPersisted(deleteArea, deletesKey, persistedOutboxSchema),
+      ]);
+      const candidates: unknown[] = [];
       const restored: PersistedEntry[] = [];
-      for (const candidate of parsed.value.entries) {
-        const entry = persistedEntrySchema.safeParse(candidate);
-        if (entry.success) restored.push(entry.data);
-        else options.drops.count(OUTBOX_DROPS.corrupt);
-      }
+      let misplaced = false;
+      reads.forEach((parsed, index) => {
+        if (parsed.status === 'corrupt') {
+          options.drops.count(OUTBOX_DROPS.corrupt);
+          changed();
+        }
+        if (parsed.status !== 'ok') return;
+        candidates.push(...parsed.value.entries);
+        for (const candidate of parsed.value.entries) {
+          const entry = persistedEntrySchema.safeParse(candidate);
+          if (!entry.success) {
+            options.drops.count(OUTBOX_DROPS.corrupt);
+            continue;
+          }
+          restored.push(entry.data);
+          // Stored under the other kind's key (by an earlier version): rewrite where it belongs.
+          if (entry.data.kind !== kinds[index]) misplaced = true;
+        }
+      });
+      if (reads.every((parsed) => parsed.status !== 'ok')) return;
+      // Oldest first: where both keys hold a group, the newer entry (a delete) replaces the older.
       restored.sort((a, b) => a.updatedAt - b.updatedAt);
       // Entries put before the restore finished are newer than anything on disk: they win.
       const fresh = new Map(entries);
@@ -354,7 +393,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
       }
       for (const [groupId, entry] of fresh) setEntry(groupId, entry);
       enforceLimits();
-      if (restored.length !== parsed.value.entries.length || fresh.size > 0) changed();
+      if (misplaced || restored.length !== candidates.length || fresh.size > 0) changed();
     },
 
     flush: () => saver.flush(),

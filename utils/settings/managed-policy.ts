@@ -11,6 +11,13 @@ export interface PolicyResult {
 }
 
 /**
+ * Top-level keys a policy may set: the settings' own. The managed area is read key by key
+ * (the storage adapter has no "read everything"); Chrome drops keys that are not in
+ * managed_schema.json before the extension sees them anyway.
+ */
+export const MANAGED_POLICY_KEYS: readonly string[] = Object.keys(settingsSchema.shape);
+
+/**
  * Applies admin policy (the contents of `storage.managed`, shaped like the settings) over the
  * user's settings, field by field. Each valid policy leaf replaces the user's value and is
  * locked; invalid or unknown policy fields are ignored and reported, so one typo in a policy

@@ -4,18 +4,20 @@ import {
   describeError,
   type StorageCircuitBreakerOptions,
 } from '../resilience/storage-circuit-breaker';
-import {
-  getArea,
-  getBrowserStorage,
-  itemBytes,
-  type StorageChangeListener,
-  type StorageLike,
-} from '../storage/browser-storage';
+import { createStorageAdapter, itemBytes, type StorageAdapter } from '../storage/extension-storage';
 import { createGuardedArea, type GuardedArea } from '../storage/guarded-area';
 import { LEGACY_KEYS, hasLegacySettings, migrateLegacySettings } from './legacy-migration';
-import { applyManagedPolicy, getPath, setPath, type PolicyResult } from './managed-policy';
+import { MANAGED_POLICY_KEYS, applyManagedPolicy, getPath, setPath, type PolicyResult } from './managed-policy';
 import { repairSettings } from './settings-repair';
 import { settingsSchema, type Settings, type SettingsInput } from './settings-schema';
+import {
+  carriesSecrets,
+  secretsOf,
+  secretsSchema,
+  withSecrets,
+  withoutSecrets,
+  type SettingsSecrets,
+} from './settings-secrets';
 import type { LoadedSettings, SaveResult, SettingsStore } from './settings-store-types';
 
 type StorageHealth = z.infer<typeof storageHealthSchema>;
@@ -24,8 +26,8 @@ const NO_POLICY_PATTERN = /manifest not found|not supported|not implemented/i;
 type SettingsTier = StorageHealth['tier'];
 
 export interface SettingsStoreOptions {
-  /** Defaults to `browser.storage`; tests pass a fault-injecting wrapper. */
-  storage?: StorageLike;
+  /** Defaults to the adapter over the browser's storage; tests pass one over fault-injecting areas. */
+  storage?: StorageAdapter;
   /** Storage key of the settings record. Default 'settings'. */
   key?: string;
   /**
@@ -71,6 +73,10 @@ interface PendingSave {
  * and takes the newest record, so a fallback copy is never shadowed by an older sync copy.
  * A sync write that succeeds removes the local copy.
  *
+ * Secrets (the gateway password) never go to sync, which copies them to the user's browser
+ * account: they live in `storage.local` under `<key>Secrets` (see settings-secrets.ts), and a
+ * record written by an older version with its password inside is moved there on load.
+ *
  * Loading never throws: fields are validated one by one and invalid ones replaced by defaults
  * (reported in `invalidFields`); loading never writes back repairs, so a record of a newer
  * version is not destroyed by a downgrade. The older exporters' flat keys are migrated once,
@@ -79,21 +85,20 @@ interface PendingSave {
  * earlier value of a locked field, so removing the policy restores the user's own choice.
  */
 export function createSettingsStore(options: SettingsStoreOptions = {}): ResilientSettingsStore {
-  const storage = options.storage ?? getBrowserStorage();
+  const storage = options.storage ?? createStorageAdapter();
   const key = options.key ?? 'settings';
   const savedAtKey = `${key}SavedAt`;
+  const secretsKey = `${key}Secrets`;
   const debounceMs = options.debounceMs ?? 200;
   const now = options.now ?? Date.now;
   const managedTimeoutMs = options.managedTimeoutMs ?? 2_000;
 
-  const rawSync = getArea(storage, 'sync');
-  const rawLocal = getArea(storage, 'local');
-  const managed = getArea(storage, 'managed');
-  const sync: GuardedArea | undefined = rawSync ? createGuardedArea('sync', rawSync, options.breaker) : undefined;
-  const local: GuardedArea | undefined = rawLocal
-    ? createGuardedArea('local', rawLocal, options.breaker)
-    : undefined;
-  const syncItemQuota = options.syncItemQuotaBytes ?? rawSync?.QUOTA_BYTES_PER_ITEM ?? 8_192;
+  const rawSync = storage.area('sync');
+  const rawLocal = storage.area('local');
+  const managed = storage.managed();
+  const sync: GuardedArea | undefined = rawSync ? createGuardedArea(rawSync, options.breaker) : undefined;
+  const local: GuardedArea | undefined = rawLocal ? createGuardedArea(rawLocal, options.breaker) : undefined;
+  const syncItemQuota = options.syncItemQuotaBytes ?? rawSync?.quotaBytesPerItem ?? 8_192;
 
   let tier: SettingsTier = sync ? 'sync' : local ? 'local' : 'memory';
   let lastError: string | null = null;
@@ -105,7 +110,13 @@ export function createSettingsStore(options: SettingsStoreOptions = {}): Resilie
   let pending: PendingSave | undefined;
   let writeChain: Promise<unknown> = Promise.resolve();
   const watchers = new Set<(loaded: LoadedSettings) => void>();
-  let listening = false;
+  let unsubscribe: (() => void)[] | undefined;
+  /** Secrets that storage.local did not take; kept here (never in sync) until it does. */
+  let memorySecrets: SettingsSecrets | undefined;
+  /** JSON of the secrets storage.local holds, when known: an unchanged secret is not rewritten. */
+  let savedSecretsJson: string | undefined;
+  /** The stored secrets could not be read: a blank password must not overwrite them. */
+  let secretsUnknown = false;
 
   function fail(error: unknown): void {
     lastError = describeError(error);
@@ -115,7 +126,8 @@ export function createSettingsStore(options: SettingsStoreOptions = {}): Resilie
     if (!managed) return undefined;
     for (let attempt = 0; ; attempt += 1) {
       try {
-        return await managed.get(null);
+        // Policy is shaped like the settings: its top-level keys are the settings' keys.
+        return await managed.getMany(MANAGED_POLICY_KEYS);
       } catch (error) {
         // Firefox without a policy manifest rejects: that means "no policy", not a failure.
         if (NO_POLICY_PATTERN.test(describeError(error))) return undefined;
@@ -167,14 +179,64 @@ export function createSettingsStore(options: SettingsStoreOptions = {}): Resilie
     }
   }
 
+  /** The secrets in storage.local (or held in memory), blank when there are none. */
+  async function readSecrets(): Promise<{ secrets: SettingsSecrets; invalid: boolean }> {
+    const none = { secrets: { gatewayPassword: '' }, invalid: false };
+    if (memorySecrets) {
+      const held = memorySecrets;
+      // Held since storage.local failed: try to store them again now.
+      await persistSecrets(held);
+      return { secrets: held, invalid: false };
+    }
+    if (!local) return none;
+    try {
+      const raw = await local.get(secretsKey);
+      secretsUnknown = false;
+      if (raw === undefined) return none;
+      const parsed = secretsSchema.safeParse(raw);
+      if (!parsed.success) return { ...none, invalid: true };
+      savedSecretsJson = JSON.stringify(parsed.data);
+      return { secrets: parsed.data, invalid: false };
+    } catch (error) {
+      fail(error);
+      secretsUnknown = true;
+      return none;
+    }
+  }
+
+  /** Writes the secrets to storage.local, never to sync; true when they are stored there. */
+  async function persistSecrets(secrets: SettingsSecrets): Promise<boolean> {
+    const json = JSON.stringify(secrets);
+    if (json === savedSecretsJson && memorySecrets === undefined) return true;
+    // Blanks filled in for secrets that could not be read are not the user's choice.
+    if (secretsUnknown && secrets.gatewayPassword === '') return false;
+    if (local) {
+      try {
+        await local.set({ [secretsKey]: secrets });
+        savedSecretsJson = json;
+        memorySecrets = undefined;
+        secretsUnknown = false;
+        return true;
+      } catch (error) {
+        fail(error);
+      }
+    }
+    memorySecrets = secrets;
+    return false;
+  }
+
   /** Writes the user's settings to the best tier that takes them; returns that tier. */
   async function persist(user: Settings): Promise<SettingsTier> {
     const savedAt = Math.max(now(), lastSavedAt + 1);
     lastSavedAt = savedAt;
-    const items = { [key]: user, [savedAtKey]: savedAt };
+    await persistSecrets(secretsOf(user));
+    const record = withoutSecrets(user);
+    // The value before its save time: the adapter writes one key per call, and a save time
+    // written without its value would make an older value look newest.
+    const items = { [key]: record, [savedAtKey]: savedAt };
 
     if (sync) {
-      const bytes = itemBytes(key, user);
+      const bytes = itemBytes(key, record);
       if (bytes <= syncItemQuota) {
         try {
           await sync.set(items);
@@ -201,7 +263,7 @@ export function createSettingsStore(options: SettingsStoreOptions = {}): Resilie
       }
     }
     // Only a record that no storage took is kept here, to be persisted once storage answers.
-    memoryRecord = { value: user, savedAt, tier: 'memory' };
+    memoryRecord = { value: record, savedAt, tier: 'memory' };
     tier = 'memory';
     return tier;
   }
@@ -213,8 +275,14 @@ export function createSettingsStore(options: SettingsStoreOptions = {}): Resilie
   }
 
   async function load(): Promise<LoadedSettings> {
-    const [policy, fromSync, fromLocal] = await Promise.all([readManaged(), readRecord(sync), readRecord(local)]);
+    const [policy, fromSync, fromLocal, stored] = await Promise.all([
+      readManaged(),
+      readRecord(sync),
+      readRecord(local),
+      readSecrets(),
+    ]);
     lastPolicy = policy;
+    const secretIssues = stored.invalid ? ['gateway.password'] : [];
     const candidates = [fromSync, fromLocal, memoryRecord].filter(
       (record): record is StoredRecord => record !== undefined && record !== 'failed',
     );
@@ -227,14 +295,23 @@ export function createSettingsStore(options: SettingsStoreOptions = {}): Resilie
     if (newest) {
       lastSavedAt = Math.max(lastSavedAt, newest.savedAt);
       const repaired = repairSettings(newest.value);
-      lastUser = repaired.settings;
+      if (carriesSecrets(repaired.settings)) {
+        // Written by a version that kept the password in the record: it moves to storage.local,
+        // and the record is rewritten without it only once local holds it.
+        lastUser = repaired.settings;
+        if (await persistSecrets(secretsOf(repaired.settings))) await persist(repaired.settings);
+        else tier = newest.tier;
+        return effective(repaired.settings, policy, repaired.invalidFields);
+      }
+      const user = withSecrets(repaired.settings, stored.secrets);
+      lastUser = user;
       if (newest.tier === 'memory' && ((sync && fromSync !== 'failed') || (local && fromLocal !== 'failed'))) {
         // Saved while storage was down; storage answers again, so persist it now.
-        await persist(repaired.settings);
+        await persist(user);
       } else {
         tier = newest.tier;
       }
-      return effective(repaired.settings, policy, repaired.invalidFields);
+      return effective(user, policy, [...repaired.invalidFields, ...secretIssues]);
     }
 
     const legacy = fromSync === 'failed' ? 'failed' : await readLegacy();
@@ -242,6 +319,9 @@ export function createSettingsStore(options: SettingsStoreOptions = {}): Resilie
       const repaired = repairSettings(migrateLegacySettings(legacy));
       lastUser = repaired.settings;
       await persist(repaired.settings);
+      // The older layout's password is the one legacy key not left in place: sync copies it to
+      // the user's account. Removed only once storage.local holds it.
+      if (legacy.password !== undefined && memorySecrets === undefined) await sync?.remove(['password']).catch(fail);
       return effective(repaired.settings, policy, repaired.invalidFields);
     }
 
@@ -249,9 +329,9 @@ export function createSettingsStore(options: SettingsStoreOptions = {}): Resilie
     // so with the memory tier rather than claim the defaults are what is stored.
     const uncertain = fromSync === 'failed' || fromLocal === 'failed' || legacy === 'failed';
     tier = uncertain ? 'memory' : sync ? 'sync' : local ? 'local' : 'memory';
-    const repaired = repairSettings(undefined);
-    lastUser = repaired.settings;
-    return effective(repaired.settings, policy, []);
+    const user = withSecrets(repairSettings(undefined).settings, stored.secrets);
+    lastUser = user;
+    return effective(user, policy, secretIssues);
   }
 
   function runWrite(save: PendingSave): void {
@@ -331,20 +411,18 @@ export function createSettingsStore(options: SettingsStoreOptions = {}): Resilie
     return reloading;
   }
 
-  const relevantKeys = new Set<string>([key, savedAtKey, ...LEGACY_KEYS]);
-  const onChanged: StorageChangeListener = (changes, areaName) => {
-    if (areaName === 'managed' || ((areaName === 'sync' || areaName === 'local') && Object.keys(changes).some((changed) => relevantKeys.has(changed)))) {
-      void notifyWatchers();
-    }
-  };
-
   function listen(on: boolean): void {
-    try {
-      if (on && !listening) storage.onChanged?.addListener(onChanged);
-      if (!on && listening) storage.onChanged?.removeListener(onChanged);
-      listening = on;
-    } catch (error) {
-      fail(error);
+    if (on && !unsubscribe) {
+      const changed = () => void notifyWatchers();
+      unsubscribe = [
+        rawSync?.onChange([key, savedAtKey, ...LEGACY_KEYS], changed),
+        rawLocal?.onChange([key, savedAtKey, secretsKey], changed),
+        managed?.onChange(MANAGED_POLICY_KEYS, changed),
+      ].filter((stop): stop is () => void => stop !== undefined);
+    }
+    if (!on && unsubscribe) {
+      for (const stop of unsubscribe) stop();
+      unsubscribe = undefined;
     }
   }
 

@@ -10,7 +10,7 @@ export interface MemoryAreaOptions {
 
 /**
  * The last storage tier: a map that lives as long as this context. Values are copied through
- * JSON on the way in and out, so callers see the same semantics as `browser.storage` (no shared
+ * JSON on the way in and out, so callers see the same semantics as the browser's storage (no shared
  * references, no functions, unserialisable values rejected) whichever tier is active.
  */
 export function createMemoryArea(options: MemoryAreaOptions = {}): TieredArea {
@@ -54,7 +54,7 @@ export function createMemoryArea(options: MemoryAreaOptions = {}): TieredArea {
         nextBytes += json.length - (old?.length ?? 0);
         if (old === undefined) nextKeys += 1;
       }
-      // All or nothing, like one browser.storage set() call.
+      // All or nothing: a write over quota leaves the last tier as it was.
       if (nextKeys > maxKeys || nextBytes > maxBytes) {
         throw new StorageError('quota', `memory: quota exceeded (${nextKeys} keys, ${nextBytes} bytes)`);
       }

@@ -6,11 +6,11 @@ import {
   type StorageCircuitBreakerOptions,
 } from '../resilience/storage-circuit-breaker';
 import {
-  getArea,
-  getBrowserStorage,
-  type StorageLike,
+  createStorageAdapter,
+  type StorageAdapter,
   type StorageTierName,
-} from './browser-storage';
+  type WritableAreaName,
+} from './extension-storage';
 import { createGuardedArea, type GuardedArea } from './guarded-area';
 import type { KeyValueArea } from './key-value-area';
 import { createMemoryArea, type MemoryAreaOptions } from './memory-area';
@@ -42,9 +42,9 @@ export interface ResilientArea extends KeyValueArea {
 
 export interface ResilientAreaOptions {
   /** Tiers in order of preference; memory is always added as the last one. */
-  tiers: Exclude<StorageTierName, 'memory'>[];
-  /** Defaults to `browser.storage`; tests pass a fault-injecting wrapper. */
-  storage?: StorageLike;
+  tiers: WritableAreaName[];
+  /** Defaults to the adapter over the browser's storage; tests pass one over fault-injecting areas. */
+  storage?: StorageAdapter;
   breaker?: StorageCircuitBreakerOptions;
   memory?: MemoryAreaOptions;
   /** After moving down, how long before trying the tier above again, in ms. Default 30,000. */
@@ -69,7 +69,7 @@ export interface ResilientAreaOptions {
  * (`invalid-data`) are rejected to the caller, not moved down.
  */
 export function createResilientArea(options: ResilientAreaOptions): ResilientArea {
-  const storage = options.storage ?? getBrowserStorage();
+  const storage = options.storage ?? createStorageAdapter();
   const now = options.now ?? Date.now;
   const promoteAfterMs = options.promoteAfterMs ?? 30_000;
   const promoteMaxDelayMs = options.promoteMaxDelayMs ?? 300_000;
@@ -78,9 +78,9 @@ export function createResilientArea(options: ResilientAreaOptions): ResilientAre
   const tiers: TieredArea[] = [];
   const guarded: GuardedArea[] = [];
   for (const name of options.tiers) {
-    const area = getArea(storage, name);
+    const area = storage.area(name);
     if (!area) continue;
-    const tier = createGuardedArea(name, area, options.breaker);
+    const tier = createGuardedArea(area, options.breaker);
     tiers.push(tier);
     guarded.push(tier);
   }

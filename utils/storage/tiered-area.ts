@@ -1,5 +1,5 @@
 import type { KeyValueArea } from './key-value-area';
-import type { StorageTierName } from './browser-storage';
+import type { StorageTierName } from './extension-storage';
 
 /** One storage tier: a key-value area that knows its name and can read several keys at once. */
 export interface TieredArea extends KeyValueArea {

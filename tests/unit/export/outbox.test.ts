@@ -1,5 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createOutbox, OUTBOX_DROPS, OUTBOX_STORAGE_KEY, utf8Length, type OutboxLimits } from '@/utils/export/outbox';
+import {
+  createOutbox,
+  OUTBOX_DELETES_STORAGE_KEY,
+  OUTBOX_DROPS,
+  OUTBOX_STORAGE_KEY,
+  utf8Length,
+  type OutboxLimits,
+} from '@/utils/export/outbox';
 import { createDropCounter, type DropCounter } from '@/utils/resilience/drop-counter';
 import { createMapArea } from './helpers';
 
@@ -273,6 +280,104 @@ describe('outbox', () => {
     await outbox.flush();
     expect(outbox.stats().persistError).toBeNull();
     expect(area.data.has(OUTBOX_STORAGE_KEY)).toBe(true);
+  });
+
+  describe('with a separate area for deletes (storage.local, while snapshots sit in storage.session)', () => {
+    let session: ReturnType<typeof createMapArea>;
+    let local: ReturnType<typeof createMapArea>;
+    beforeEach(() => {
+      session = createMapArea();
+      local = createMapArea();
+    });
+    const makeSplit = () => createOutbox({ area: session, deleteArea: local, limits: () => limits, drops, now: Date.now });
+    const stored = (area: ReturnType<typeof createMapArea>, storageKey: string) =>
+      ((area.data.get(storageKey) as { entries: { groupId: string; kind: string }[] } | undefined)?.entries ?? []).map(
+        ({ groupId, kind }) => `${kind}:${groupId}`,
+      );
+
+    it('keeps pending deletes in the delete area and snapshots in the snapshot area', async () => {
+      const outbox = makeSplit();
+      outbox.put('g1', key('pc1'), 'one\n');
+      outbox.remove('g2', key('pc2'));
+      await outbox.flush();
+
+      expect(stored(session, OUTBOX_STORAGE_KEY)).toEqual(['push:g1']);
+      expect(stored(local, OUTBOX_DELETES_STORAGE_KEY)).toEqual(['delete:g2']);
+    });
+
+    it('still has every pending delete after the snapshot area is cleared, as a browser restart clears session', async () => {
+      const outbox = makeSplit();
+      outbox.put('g1', key('pc1'), 'one\n');
+      outbox.remove('g2', key('pc2'));
+      outbox.remove('g3', key('pc3'));
+      await outbox.flush();
+      session.data.clear();
+
+      const restarted = makeSplit();
+      await restarted.restore();
+
+      expect(restarted.peek().map((item) => [item.kind, item.groupId, item.groupingKey])).toEqual([
+        ['delete', 'g2', key('pc2')],
+        ['delete', 'g3', key('pc3')],
+      ]);
+    });
+
+    it('removes a delete from the delete area once the gateway acknowledged it', async () => {
+      const outbox = makeSplit();
+      outbox.remove('g2', key('pc2'));
+      await outbox.flush();
+      const [item] = outbox.take();
+      outbox.ack('g2', item!.version);
+      await outbox.flush();
+
+      expect(stored(local, OUTBOX_DELETES_STORAGE_KEY)).toEqual([]);
+    });
+
+    it('lets a stored delete win over an older stored snapshot of the same group', async () => {
+      session.data.set(OUTBOX_STORAGE_KEY, {
+        format: 1,
+        entries: [{ groupId: 'g1', kind: 'push', groupingKey: key('pc1'), body: 'x 1\n', updatedAt: 1, attempt: 0 }],
+      });
+      local.data.set(OUTBOX_DELETES_STORAGE_KEY, {
+        format: 1,
+        entries: [{ groupId: 'g1', kind: 'delete', groupingKey: key('pc1'), body: '', updatedAt: 2, attempt: 0 }],
+      });
+
+      const outbox = makeSplit();
+      await outbox.restore();
+
+      expect(outbox.peek().map((item) => `${item.kind}:${item.groupId}`)).toEqual(['delete:g1']);
+    });
+
+    it('moves the deletes an earlier version kept with the snapshots to the delete area', async () => {
+      session.data.set(OUTBOX_STORAGE_KEY, {
+        format: 1,
+        entries: [
+          { groupId: 'g1', kind: 'push', groupingKey: key('pc1'), body: 'x 1\n', updatedAt: 1, attempt: 0 },
+          { groupId: 'g2', kind: 'delete', groupingKey: key('pc2'), body: '', updatedAt: 2, attempt: 0 },
+        ],
+      });
+
+      const outbox = makeSplit();
+      await outbox.restore();
+      await vi.advanceTimersByTimeAsync(250);
+
+      expect(stored(local, OUTBOX_DELETES_STORAGE_KEY)).toEqual(['delete:g2']);
+      expect(stored(session, OUTBOX_STORAGE_KEY)).toEqual(['push:g1']);
+    });
+
+    it('counts an unreadable delete list and keeps the snapshots', async () => {
+      const outbox = makeSplit();
+      outbox.put('g1', key('pc1'), 'one\n');
+      await outbox.flush();
+      local.data.set(OUTBOX_DELETES_STORAGE_KEY, 'garbage');
+
+      const restarted = makeSplit();
+      await restarted.restore();
+
+      expect(restarted.peek().map((item) => item.groupId)).toEqual(['g1']);
+      expect(drops.snapshot()).toEqual({ [OUTBOX_DROPS.corrupt]: 1 });
+    });
   });
 
   it.each([

@@ -4,7 +4,7 @@ import { createInitializationManager, type InitReport, type InitStep } from '../
 import { createSettingsStore } from '../../../utils/settings/settings-store';
 import { defaultSettings, type Settings } from '../../../utils/settings/settings-schema';
 import type { LoadedSettings } from '../../../utils/settings/settings-store-types';
-import type { StorageLike } from '../../../utils/storage/browser-storage';
+import { createStorageAdapter, type StorageAdapter } from '../../../utils/storage/extension-storage';
 import { createDurableArea, createResilientArea, type ResilientArea } from '../../../utils/storage/resilient-area';
 import { createFaultyStorage, mulberry32 } from '../storage/faulty-storage';
 
@@ -18,7 +18,7 @@ const storedOutbox = [{ groupId: 'pc-1', body: 'webrtc_x 1\n' }];
 const storedTracker = { 'pc-1': { tabId: 3, lastSeen: 1 } };
 
 /** The background's start-up chain, on fakes: storage -> settings -> outbox -> tracker -> integrity -> scheduler. */
-function startupSteps(storage: StorageLike): InitStep[] {
+function startupSteps(storage: StorageAdapter): InitStep[] {
   const area = (get: <U>(name: string) => U | undefined) => get<ResilientArea>('storage') as ResilientArea;
   return [
     {
@@ -31,7 +31,7 @@ function startupSteps(storage: StorageLike): InitStep[] {
         if (durable.tier() === 'memory') throw new Error('no persistent storage tier answers');
         return durable;
       },
-      fallback: () => createResilientArea({ tiers: [], storage: {} }),
+      fallback: () => createResilientArea({ tiers: [], storage: createStorageAdapter({}) }),
     },
     {
       name: 'settings',

@@ -1,5 +1,10 @@
 import { fakeBrowser } from 'wxt/testing/fake-browser';
-import type { StorageAreaLike, StorageLike } from '../../../utils/storage/browser-storage';
+import {
+  createStorageAdapter,
+  type BrowserAreaLike,
+  type BrowserStorageLike,
+  type StorageAdapter,
+} from '../../../utils/storage/extension-storage';
 
 /** Seeded PRNG (mulberry32): the same seed gives the same fault sequence. */
 export function mulberry32(seed: number): () => number {
@@ -26,7 +31,8 @@ export type Fault =
   | 'hang';
 
 export interface FaultyStorage {
-  storage: StorageLike;
+  /** The storage adapter over the faulty areas: what the code under test is given. */
+  storage: StorageAdapter;
   setFault(area: AreaName, fault: Fault): void;
   /** Failures thrown so far, by area. */
   injected: Record<AreaName, number>;
@@ -59,7 +65,7 @@ export function createFaultyStorage(options: FaultyStorageOptions = {}): FaultyS
   const faults: Record<AreaName, Fault> = { session: 'none', local: 'none', sync: 'none', managed: 'none' };
   const injected: Record<AreaName, number> = { session: 0, local: 0, sync: 0, managed: 0 };
   const calls: Record<string, number> = {};
-  const base = fakeBrowser.storage as unknown as Record<AreaName, StorageAreaLike>;
+  const base = fakeBrowser.storage as unknown as Record<AreaName, BrowserAreaLike>;
 
   function gate(area: AreaName, op: 'get' | 'set' | 'remove', items?: Record<string, unknown>): void {
     calls[`${area}.${op}`] = (calls[`${area}.${op}`] ?? 0) + 1;
@@ -80,7 +86,7 @@ export function createFaultyStorage(options: FaultyStorageOptions = {}): FaultyS
     if (rate > 0 && random() < rate) fail(`storage.${area}.${op}: transient failure (injected)`);
   }
 
-  function wrap(area: AreaName): StorageAreaLike {
+  function wrap(area: AreaName): BrowserAreaLike {
     const inner = base[area];
     const hang = () => new Promise<never>(() => undefined);
     return {
@@ -99,18 +105,18 @@ export function createFaultyStorage(options: FaultyStorageOptions = {}): FaultyS
         gate(area, 'remove');
         return inner.remove(keys);
       },
+      // Change events are not faulted: the browser delivers them whatever the area's calls do.
+      onChanged: inner.onChanged,
       QUOTA_BYTES_PER_ITEM: area === 'sync' ? syncItemQuota : undefined,
     };
   }
 
-  const storage: StorageLike = {
-    onChanged: fakeBrowser.storage.onChanged as unknown as StorageLike['onChanged'],
-  };
+  const areas: BrowserStorageLike = {};
   for (const area of ['session', 'local', 'sync', 'managed'] as const) {
-    if (!options.missing?.includes(area)) storage[area] = wrap(area);
+    if (!options.missing?.includes(area)) areas[area] = wrap(area);
   }
   return {
-    storage,
+    storage: createStorageAdapter(areas),
     setFault(area, fault) {
       faults[area] = fault;
     },
