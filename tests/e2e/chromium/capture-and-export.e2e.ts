@@ -165,7 +165,7 @@ describe('capture and export in Chromium', () => {
   });
 
   it('writes the older exporters’ metric names in legacy naming mode', async () => {
-    await configureExtension(browser, { ...baseSettings(), namingMode: 'legacy' }, LOOPBACK);
+    await configureExtension(browser, { ...baseSettings(), exportProfile: 'legacy' }, LOOPBACK);
     await page.goto(pages.pageUrl('call'));
     await page.evaluate(() => window.startCall());
     const names = await waitFor(async () => {
