@@ -80,12 +80,12 @@ function pushNumber(samples: ObjectSample[], type: string, field: string, value:
 function pushEnum(samples: ObjectSample[], type: string, field: string, value: string, tally: ScreeningTally): void {
   const spec = cachedEnumSpec(type, field);
   if (!spec) return;
-  for (const state of spec.values) samples.push({ spec, labels: [[spec.label, state]], value: state === value ? 1 : 0 });
   // A value the catalogue does not know (a newer browser, or a page) shows as `other`, counted.
-  if (!spec.values.includes(value)) {
-    tally.screened += 1;
-    if (!spec.values.includes(SCREENED_VALUE)) samples.push({ spec, labels: [[spec.label, SCREENED_VALUE]], value: 1 });
-  }
+  const known = spec.values.includes(value);
+  if (!known) tally.screened += 1;
+  const current = known ? value : SCREENED_VALUE;
+  for (const state of spec.values) samples.push({ spec, labels: [[spec.label, state]], value: state === current ? 1 : 0 });
+  if (!spec.values.includes(current)) samples.push({ spec, labels: [[spec.label, current]], value: 1 });
 }
 
 function pushRecord(samples: ObjectSample[], type: string, field: string, record: object): void {

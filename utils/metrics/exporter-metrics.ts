@@ -1,5 +1,6 @@
 import type { CallCounters } from '../export/export-state';
 import type { BreakerStateName, Health } from '../messaging/health';
+import { BUILTIN_PLATFORM_IDS } from '../platforms/builtin-platforms';
 import { QUALITY_CLASSES } from '../quality/quality-types';
 import { commonLabels } from './encode-snapshot';
 import { createFamilyCollector, type MetricSpec } from './metric-families';
@@ -40,8 +41,9 @@ export const BREAKER_STATE_VALUES: Readonly<Record<BreakerStateName, number>> = 
 
 const MAX_DROP_REASONS = 64;
 /** Platform label values are a known set; anything else (never expected) is not exported. */
-const PLATFORM = /^[a-z]{1,20}$/;
+const PLATFORMS: ReadonlySet<string> = new Set([...BUILTIN_PLATFORM_IDS, 'custom']);
 const CLASSES: ReadonlySet<string> = new Set(QUALITY_CLASSES);
+const OWN_LABELS: ReadonlySet<string> = new Set(['reason', 'platform', 'quality_class']);
 
 const counter = (name: string, help: string): MetricSpec => ({ name: `webrtc_exporter_${name}`, type: 'counter', help });
 const gauge = (name: string, help: string): MetricSpec => ({ name: `webrtc_exporter_${name}`, type: 'gauge', help });
@@ -71,7 +73,8 @@ const SPECS = {
  * types fixed per name. Non-finite or negative counts are left out rather than pushed.
  */
 export function encodeExporterMetrics(self: ExporterSelfMetrics, labels: Record<string, string>): string {
-  const common = commonLabels(labels);
+  // The names this encoder puts on samples itself win over a caller's label of the same name.
+  const common = commonLabels(labels).filter(([name]) => !OWN_LABELS.has(name));
   const collector = createFamilyCollector(MAX_DROP_REASONS + 128);
   const put = (spec: MetricSpec, value: number, extra: Array<[string, string]> = []) => {
     if (Number.isFinite(value) && value >= 0) collector.add(spec, [...common, ...extra], value);
@@ -88,11 +91,11 @@ export function encodeExporterMetrics(self: ExporterSelfMetrics, labels: Record<
   put(SPECS.outboxMaxGroups, self.outboxMaxGroups);
   put(SPECS.pushInterval, self.pushIntervalSeconds);
   for (const platform of Object.keys(self.calls.started).sort()) {
-    if (PLATFORM.test(platform)) put(SPECS.started, self.calls.started[platform]!, [['platform', platform]]);
+    if (PLATFORMS.has(platform)) put(SPECS.started, self.calls.started[platform]!, [['platform', platform]]);
   }
   for (const key of Object.keys(self.calls.ended).sort()) {
     const [platform = '', qualityClass = ''] = key.split('/');
-    if (PLATFORM.test(platform) && CLASSES.has(qualityClass)) {
+    if (PLATFORMS.has(platform) && CLASSES.has(qualityClass)) {
       put(SPECS.ended, self.calls.ended[key]!, [['platform', platform], ['quality_class', qualityClass]]);
     }
   }

@@ -99,7 +99,7 @@ describe('encodeExporterMetrics', () => {
   });
 
   it('uses conventional names only', () => {
-    for (const sample of samplesOf(encodeExporterMetrics(BASE, {}))) expect(sample.name).toMatch(/^webrtc_exporter_[a-z0-9_]+$/);
+    for (const sample of samplesOf(encodeExporterMetrics(BASE, {}))) expect(sample.name).toMatch(/^webrtc_(exporter_[a-z0-9_]+|connections_(started|ended)_total)$/);
   });
 });
 
