@@ -1,5 +1,4 @@
-import { STATS_TYPES } from '../settings/settings-schema';
-import { sanitizeMetricName, toSnakeCase } from './exposition-format';
+import { toSnakeCase } from './exposition-format';
 import type { MetricSpec } from './metric-families';
 import {
   ENUM_FIELDS,
