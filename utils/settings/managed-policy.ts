@@ -150,6 +150,9 @@ function toChromeSchema(node: Record<string, unknown>, path: string): Record<str
   if (path && DESCRIPTIONS[path]) out.description = DESCRIPTIONS[path];
   for (const [key, value] of Object.entries(node)) {
     if (!CHROME_SCHEMA_KEYS.has(key) || key === 'description') continue;
+    // Chrome accepts minimum/maximum on integers only: on a number the whole schema is refused
+    // and the extension does not load. The zod schema still bounds the value.
+    if ((key === 'minimum' || key === 'maximum') && node.type === 'number') continue;
     if (key === 'properties' && isPlainObject(value)) {
       out.properties = Object.fromEntries(
         Object.entries(value)
