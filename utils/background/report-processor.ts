@@ -60,6 +60,8 @@ interface LiveConnection {
 }
 
 const RTP_TYPES = new Set(['inbound-rtp', 'outbound-rtp']);
+/** The grouping key every connection group had before export state existed (conventional naming). */
+const LEGACY_EXPORT_KEY = (groupId: string): Record<string, string> => ({ peer_connection_id: groupId });
 
 /** Issue 10 item 2: a connection is exported once it has connected or carries RTP; never-connected ones are only tracked. */
 function isExportable(report: StatsReport, stats: readonly RtcStat[]): boolean {
@@ -124,11 +126,15 @@ export function createReportProcessor(deps: ReportProcessorDeps) {
 
   function deleteGroups(entries: readonly Pick<TrackedConnection, 'groupId'>[]): void {
     for (const { groupId } of entries) {
-      live.delete(groupId);
+      const seenHere = live.delete(groupId);
       deps.history.forget(groupId);
       const exported = deps.exportState.end(groupId);
       if (exported) scheduler.remove(groupId, exported.key);
-      else scheduler.forget(groupId);
+      // Seen by this worker and never exported (never connected): it has no group to delete.
+      else if (seenHere) scheduler.forget(groupId);
+      // Tracked by an earlier worker or version that left no export state: its group, if any, is
+      // under the key versions before the quality profile used. A DELETE of a missing group is harmless.
+      else scheduler.remove(groupId, LEGACY_EXPORT_KEY(groupId));
     }
   }
 

@@ -116,7 +116,9 @@ export function createExportState(options: { area: KeyValueArea; drops: DropCoun
       }
       groups.set(groupId, { ...group, worst: null });
       bump(started, group.platform);
-      saver.markDirty();
+      // Written at once: a worker stopped before the write would forget the group's key (its delete
+      // could not be sent) and give the rest of the call a new call id.
+      saver.markDirty(0);
       return true;
     },
     /** A window's class: the connection's final class is the worst one seen. */
@@ -130,7 +132,7 @@ export function createExportState(options: { area: KeyValueArea; drops: DropCoun
       const group = groups.get(groupId);
       if (!group) return;
       group.key = { ...key };
-      saver.markDirty();
+      saver.markDirty(0);
     },
     /**
      * The connection ended: counted by platform and final class (a connection that ended before

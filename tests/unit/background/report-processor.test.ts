@@ -30,27 +30,39 @@ function report(tabId: number, pcId: string): InboundReport {
   } as InboundReport;
 }
 
+/** A report processor over a real tracker, export state and quality engine; the outbox is a spy. */
+function createProcessorUnderTest(options: {
+  now: () => number;
+  drops: ReturnType<typeof createDropCounter>;
+  outbox: { put: ReturnType<typeof vi.fn>; remove: ReturnType<typeof vi.fn> };
+  admit?: (tabId: number) => boolean;
+}) {
+  const { now, drops } = options;
+  const settings = defaultSettings();
+  const tracker = createConnectionTracker({ area: createMemoryArea().area, limits: () => settings.reliability, drops, now });
+  const exportState = createExportState({ area: createMemoryArea().area, drops, now });
+  const processor = createReportProcessor({
+    tracker,
+    outbox: options.outbox as unknown as Outbox,
+    exportState,
+    createWindow: () => createQualityWindow({ thresholds: () => settings.quality }),
+    history: createQualityHistory({ maxPointsPerGroup: 10, maxGroups: 100 }),
+    drops,
+    settings: () => settings,
+    now,
+    onOutboxChanged: () => {},
+    admitNewConnection: options.admit,
+  });
+  return { tracker, processor, settings, exportState };
+}
+
 describe('report processor admission of new connections', () => {
   let now: number;
   let drops: ReturnType<typeof createDropCounter>;
   let outbox: { put: ReturnType<typeof vi.fn>; remove: ReturnType<typeof vi.fn> };
 
   function setup(admit?: (tabId: number) => boolean) {
-    const settings = defaultSettings();
-    const tracker = createConnectionTracker({ area: createMemoryArea().area, limits: () => settings.reliability, drops, now: () => now });
-    const processor = createReportProcessor({
-      tracker,
-      outbox: outbox as unknown as Outbox,
-      exportState: createExportState({ area: createMemoryArea().area, drops, now: () => now }),
-      createWindow: () => createQualityWindow({ thresholds: () => settings.quality }),
-      history: createQualityHistory({ maxPointsPerGroup: 10, maxGroups: 100 }),
-      drops,
-      settings: () => settings,
-      now: () => now,
-      onOutboxChanged: () => {},
-      admitNewConnection: admit,
-    });
-    return { tracker, processor, settings };
+    return createProcessorUnderTest({ now: () => now, drops, outbox, admit });
   }
 
   beforeEach(() => {
@@ -121,22 +133,9 @@ describe('report processor push cadence and call identity', () => {
   let outbox: { put: ReturnType<typeof vi.fn>; remove: ReturnType<typeof vi.fn> };
 
   function setup() {
-    const settings = defaultSettings();
-    const tracker = createConnectionTracker({ area: createMemoryArea().area, limits: () => settings.reliability, drops, now: () => now });
-    const exportState = createExportState({ area: createMemoryArea().area, drops, now: () => now });
-    const processor = createReportProcessor({
-      tracker,
-      outbox: outbox as unknown as Outbox,
-      exportState,
-      createWindow: () => createQualityWindow({ thresholds: () => settings.quality }),
-      history: createQualityHistory({ maxPointsPerGroup: 10, maxGroups: 100 }),
-      drops,
-      settings: () => settings,
-      now: () => now,
-      onOutboxChanged: () => {},
-    });
-    processor.start();
-    return { tracker, processor, settings, exportState };
+    const created = createProcessorUnderTest({ now: () => now, drops, outbox });
+    created.processor.start();
+    return created;
   }
 
   function statsReport(tabId: number, pcId: string, state: 'new' | 'connected', stats: RtcStat[]): InboundReport {
