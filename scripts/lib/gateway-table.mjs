@@ -1,13 +1,14 @@
 // Shapes Pushgateway groups (as tests/e2e/support/pushgateway.ts parses them) into a compact
 // table of a call's key metrics, for the demo and for humans reading a failing e2e run.
 
-/** Key metrics: a title and the family names (conventional, then legacy naming) that carry them. */
+/** Key metrics: a title and the family names (quality profile, then full, then legacy) that carry them. */
 const COLUMNS = [
+  { title: 'max bit/s', names: ['webrtc_bitrate_bits_per_second'] },
+  { title: 'loss', names: ['webrtc_packet_loss_ratio', 'webrtc_inbound_rtp_packets_lost', 'inbound_rtp_packetsLost'] },
+  { title: 'jitter s', names: ['webrtc_jitter_seconds', 'webrtc_inbound_rtp_jitter_seconds', 'inbound_rtp_jitter'] },
+  { title: 'rtt s', names: ['webrtc_round_trip_time_seconds', 'webrtc_candidate_pair_current_round_trip_time_seconds', 'candidate_pair_currentRoundTripTime'] },
+  { title: 'mos', names: ['webrtc_mos'] },
   { title: 'in bytes', names: ['webrtc_inbound_rtp_bytes_received_total', 'inbound_rtp_bytesReceived'] },
-  { title: 'in pkts', names: ['webrtc_inbound_rtp_packets_received_total', 'inbound_rtp_packetsReceived'] },
-  { title: 'lost', names: ['webrtc_inbound_rtp_packets_lost', 'inbound_rtp_packetsLost'] },
-  { title: 'jitter s', names: ['webrtc_inbound_rtp_jitter_seconds', 'inbound_rtp_jitter'] },
-  { title: 'rtt s', names: ['webrtc_candidate_pair_current_round_trip_time_seconds', 'candidate_pair_currentRoundTripTime'] },
   { title: 'out bytes', names: ['webrtc_outbound_rtp_bytes_sent_total', 'outbound_rtp_bytesSent'] },
 ];
 
@@ -22,9 +23,10 @@ export function groupName(group) {
     .join(',') || '(job only)';
 }
 
-/** True when the group holds per-connection RTP series (not, say, the exporter's own health group). */
+/** True when the group is a connection's (not, say, the exporter's own health group) and has media series. */
 export function isCallGroup(group) {
-  return Object.keys(group.families).some((name) => /rtp/i.test(name));
+  const connection = group.labels.peer_connection_id !== undefined || group.labels.peerConnectionId !== undefined;
+  return connection && Object.keys(group.families).some((name) => /rtp|bitrate/i.test(name));
 }
 
 function familyFor(group, names) {

@@ -82,6 +82,41 @@ describe('options page', () => {
     wrapper.unmount();
   });
 
+  it('shows at the stale-timeout field that it no longer covers three polls once the interval grows, and does not save', async () => {
+    const { wrapper, store } = await mountOptions();
+    await wrapper.get('#f-intervalMs').setValue('30');
+    const error = wrapper.get('#f-reliability-staleConnectionMs-error');
+    expect(error.text()).toContain('at least 3 poll intervals (90 s)');
+    expect(wrapper.get('#f-pushIntervalMs-error').text()).toContain('cannot be shorter than the poll interval (30 s)');
+    await wrapper.get('form').trigger('submit');
+    await flushPromises();
+    expect(store.save).not.toHaveBeenCalled();
+    wrapper.unmount();
+  });
+
+  it('edits quality thresholds in the units users read and stores base units', async () => {
+    const { wrapper, store } = await mountOptions();
+    const loss = wrapper.get('#f-quality-lossPoor');
+    expect((loss.element as HTMLInputElement).value).toBe('5');
+    expect((wrapper.get('#f-quality-rttPoorSeconds').element as HTMLInputElement).value).toBe('400');
+    await loss.setValue('7');
+    await wrapper.get('#f-quality-rttFairSeconds').setValue('300');
+    await wrapper.get('form').trigger('submit');
+    await flushPromises();
+    expect(store.current().quality).toMatchObject({ lossPoor: 0.07, rttFairSeconds: 0.3 });
+    wrapper.unmount();
+  });
+
+  it('refuses a fair threshold past the poor one at the field', async () => {
+    const { wrapper, store } = await mountOptions();
+    await wrapper.get('#f-quality-lossFair').setValue('9');
+    expect(wrapper.get('#f-quality-lossPoor-error').text()).toContain('at or above the fair one');
+    await wrapper.get('form').trigger('submit');
+    await flushPromises();
+    expect(store.save).not.toHaveBeenCalled();
+    wrapper.unmount();
+  });
+
   it('rejects bad JSON on import with a clear error and changes nothing', async () => {
     const { wrapper, store } = await mountOptions();
     const before = JSON.stringify(store.current());

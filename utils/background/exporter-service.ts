@@ -11,11 +11,13 @@ import { createNetworkCircuitBreaker } from '../resilience/network-circuit-break
 import { createOutbox, OUTBOX_DROPS } from '../export/outbox';
 import { createPushgatewayClient } from '../export/pushgateway-client';
 import { createDelivery, DELIVERY_DROPS } from '../export/delivery';
+import { createExportState } from '../export/export-state';
 import { hasGatewayPermission, testConnection } from '../export/connection-test';
 import { createConnectionTracker } from '../integrity/connection-tracker';
 import { createIntegrityChecker, tabExistsVia } from '../integrity/data-integrity-manager';
 import { createInitializationManager } from '../init/initialization-manager';
 import { createQualityHistory } from '../quality/quality-history';
+import { createQualityWindow } from '../quality/quality-window';
 import { createContentScriptRegistrar } from '../platforms/content-script-registrar';
 import { decideCapture } from '../platforms/capture-scope';
 import type { HookConfig } from '../messaging/hook-config';
@@ -108,13 +110,18 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
     dropReason: 'new-connection-rate-limited',
     now,
   });
+  // Call ids, grouping keys and the call counters live beside the tracker: they must outlive a
+  // worker restart exactly as long as the connections they describe.
+  const exportState = createExportState({ area: trackerArea, drops, now });
   const processor = createReportProcessor({
     tracker,
     outbox,
+    exportState,
     history,
     drops,
     settings,
     now,
+    createWindow: () => createQualityWindow({ thresholds: () => settings().quality }),
     onOutboxChanged: scheduleFlush,
     admitNewConnection: (tabId) => newConnectionLimiter.allow(`tab:${tabId}`),
   });
@@ -122,6 +129,7 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
     maxSize: () => settings().reliability.queueMaxSize,
     concurrency: 1,
     keyOf: (item) => `${item.source.tabId}:${item.source.frameId}:${item.report.pcId}`,
+    ownerOf: (item) => String(item.source.tabId),
     process: (item) => processor.process(item),
     drops,
   });
@@ -172,7 +180,14 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
     tabsWithConnections: () => tracker.tabIds(),
     stateFor: badgeStateFor,
   });
-  const selfMetrics = createSelfMetricsPublisher({ instanceArea: trackerArea, outbox, settings, health, now });
+  const selfMetrics = createSelfMetricsPublisher({
+    instanceArea: trackerArea,
+    outbox,
+    settings,
+    health,
+    counters: () => exportState.counters(),
+    now,
+  });
 
   resources.register('tracker', {
     size: () => tracker.size(),
@@ -186,6 +201,7 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
     size: () => newConnectionLimiter.keyCount(),
     cap: () => RATE_LIMITER_MAX_KEYS,
   });
+  resources.register('quality-windows', { size: () => processor.size(), cap: () => settings().reliability.maxConnectionsTotal });
   resources.register('chart-history', { size: () => history.size(), cap: () => settings().reliability.maxConnectionsTotal });
 
   async function applySettings(next: LoadedSettings): Promise<void> {
@@ -193,7 +209,6 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
     loaded = next;
     const current = next.settings;
     breaker.updateSettings(current.reliability);
-    if (previous.namingMode !== current.namingMode) processor.namingModeChanged(previous.namingMode);
     // Connections on origins that are no longer captured end now: their groups are deleted.
     const ended = tracker.removeWhere((entry) => !decideCapture(`${entry.origin}/`, current).enabled);
     if (ended.length) processor.deleteGroups(ended);
@@ -280,7 +295,10 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
         dependsOn: ['settings'],
         timeoutMs: 5_000,
         retries: 2,
-        run: async () => (await tracker.restore()).restored,
+        run: async () => {
+          const [restored] = await Promise.all([tracker.restore(), exportState.restore()]);
+          return restored.restored;
+        },
         fallback: () => 0,
       },
       {
@@ -302,6 +320,7 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
         retries: 2,
         run: async () => {
           await applySettings(loaded);
+          processor.start();
           scheduleFlush();
           return true;
         },
@@ -426,7 +445,7 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
       badge.update({ force: true });
       selfMetrics.maybePublish();
       await delivery.flush();
-      await Promise.all([tracker.flush(), outbox.flush(), delivery.persist(), breaker.flush()]);
+      await Promise.all([tracker.flush(), exportState.flush(), outbox.flush(), delivery.persist(), breaker.flush()]);
     },
     /** Content scripts must be (re)registered after install, update and browser start. */
     async syncRegistrations(): Promise<void> {

@@ -1,10 +1,14 @@
 import type { ConnectionTracker, TrackedConnection } from '../integrity/connection-tracker';
 import type { Outbox } from '../export/outbox';
+import type { ExportState } from '../export/export-state';
+import { createPushScheduler, type PlannedPush } from '../export/push-scheduler';
 import type { DropCounter } from '../resilience/drop-counter';
 import type { QualityHistory } from '../quality/quality-history';
-import type { NamingMode, Settings } from '../settings/settings-schema';
-import type { HookReport } from '../webrtc/report-schema';
-import { encodeSnapshot } from '../metrics/encode-snapshot';
+import type { ConnectionWindow, QualityClass } from '../quality/quality-types';
+import type { Settings } from '../settings/settings-schema';
+import type { HookReport, RtcStat, StatsReport } from '../webrtc/report-schema';
+import { connectionGroupingKey, encodeConnection } from '../metrics/export-profiles';
+import { SCREENED_DROP_REASON } from '../metrics/label-screening';
 import { connectionLabels } from './series-labels';
 import type { ReportSource } from './inbound-reports';
 
@@ -17,21 +21,25 @@ export interface InboundReport {
 }
 
 /**
- * Grouping key of a connection's Pushgateway group: the group id the background assigned.
- * Conventional mode names the label in snake_case like every other label; legacy mode keeps
- * the older exporters' `peerConnectionId`, which their dashboards use.
+ * The quality engine's per-connection window (utils/quality/quality-window.ts), as this module
+ * uses it: snapshots in at poll rate, one window out per push.
  */
-export function connectionGroupingKey(groupId: string, naming: NamingMode): Record<string, string> {
-  return naming === 'legacy' ? { peerConnectionId: groupId } : { peer_connection_id: groupId };
+export interface QualityWindowLike {
+  add(stats: RtcStat[], at: number): void;
+  take(at: number): ConnectionWindow | null;
+  worstClass(): QualityClass | null;
 }
 
 interface ReportProcessorDeps {
   tracker: ConnectionTracker;
   outbox: Outbox;
+  exportState: ExportState;
   history: QualityHistory;
   drops: DropCounter;
   settings: () => Settings;
   now: () => number;
+  /** A fresh quality window for a new connection, with the current thresholds. */
+  createWindow: () => QualityWindowLike;
   /** Called after the outbox changed, so delivery can run. */
   onOutboxChanged: () => void;
   /**
@@ -42,22 +50,92 @@ interface ReportProcessorDeps {
   admitNewConnection?: (tabId: number) => boolean;
 }
 
+interface LiveConnection {
+  window: QualityWindowLike;
+  /** The latest report: raw fields of the `full` and `legacy` profiles. */
+  stats: RtcStat[];
+  pageUrl: string;
+  /** False until the first push: that one goes even without a window (the start time, at once). */
+  pushed: boolean;
+}
+
+const RTP_TYPES = new Set(['inbound-rtp', 'outbound-rtp']);
+/** The grouping key every connection group had before export state existed (conventional naming). */
+const LEGACY_EXPORT_KEY = (groupId: string): Record<string, string> => ({ peer_connection_id: groupId });
+
+/** Issue 10 item 2: a connection is exported once it has connected or carries RTP; never-connected ones are only tracked. */
+function isExportable(report: StatsReport, stats: readonly RtcStat[]): boolean {
+  return report.state === 'connected' || stats.some((stat) => RTP_TYPES.has(stat.type));
+}
+
+/** Short stable tag of a grouping key, so deletes under two old keys of one group get two outbox ids. */
+function keyTag(key: Record<string, string>): string {
+  let hash = 0x811c9dc5;
+  const text = JSON.stringify(key);
+  for (let i = 0; i < text.length; i++) hash = Math.imul(hash ^ text.charCodeAt(i), 0x01000193);
+  return (hash >>> 0).toString(36);
+}
+
 /**
- * Turns reports into outbox entries: a stats report becomes its connection's latest snapshot,
- * an ended connection a pending delete. Group ids come from the tracker, never from the page.
+ * Turns reports into pushes: every report feeds its connection's quality window (and the popup's
+ * chart history, at poll rate); the push scheduler takes the windows at the push interval and
+ * encodes them under the export profile; an ended connection's group is deleted at once. Group
+ * and call ids come from the tracker and the export state, never from the page.
  */
 export function createReportProcessor(deps: ReportProcessorDeps) {
   let accepted = 0;
+  const live = new Map<string, LiveConnection>();
+
+  const scheduler = createPushScheduler({
+    pushIntervalMs: () => deps.settings().pushIntervalMs,
+    collect,
+    outbox: deps.outbox,
+    onOutboxChanged: deps.onOutboxChanged,
+    now: deps.now,
+  });
+
+  function collect(groupId: string, at: number): PlannedPush | null {
+    const connection = live.get(groupId);
+    const exported = deps.exportState.get(groupId);
+    if (!connection || !exported) return null;
+    const window = connection.window.take(at);
+    const worst = connection.window.worstClass();
+    if (worst !== null) deps.exportState.noteClass(groupId, worst);
+    // No new snapshot since the last push: nothing new to say (the gateway keeps the last one).
+    if (window === null && connection.pushed) return null;
+    connection.pushed = true;
+    const settings = deps.settings();
+    const labels = connectionLabels(settings, { platform: exported.platform, pageUrl: connection.pageUrl });
+    const profile = settings.exportProfile;
+    const encoded = encodeConnection(
+      profile,
+      { window, stats: connection.stats, startedAt: exported.startedAt },
+      { labels, maxSeries: settings.reliability.maxSeriesPerPush },
+    );
+    if (encoded.droppedSeries) deps.drops.count('series-over-cap', encoded.droppedSeries);
+    if (encoded.screenedLabels) deps.drops.count(SCREENED_DROP_REASON, encoded.screenedLabels);
+    const key = connectionGroupingKey(profile, { groupId, callId: exported.callId, labels });
+    if (keyTag(key) !== keyTag(exported.key)) {
+      // Profile, agent id or privacy mode changed: the group under the old key is deleted (under an
+      // outbox id of its own, so the push under the new key does not replace the delete).
+      deps.outbox.remove(`${groupId}~${keyTag(exported.key)}`, exported.key);
+      deps.exportState.setKey(groupId, key);
+    }
+    return { groupingKey: key, body: encoded.text };
+  }
 
   function deleteGroups(entries: readonly Pick<TrackedConnection, 'groupId'>[]): void {
-    const seen = new Set<string>();
-    for (const entry of entries) {
-      if (seen.has(entry.groupId)) continue;
-      seen.add(entry.groupId);
-      deps.outbox.remove(entry.groupId, connectionGroupingKey(entry.groupId, deps.settings().namingMode));
-      deps.history.forget(entry.groupId);
+    for (const { groupId } of entries) {
+      const seenHere = live.delete(groupId);
+      deps.history.forget(groupId);
+      const exported = deps.exportState.end(groupId);
+      if (exported) scheduler.remove(groupId, exported.key);
+      // Seen by this worker and never exported (never connected): it has no group to delete.
+      else if (seenHere) scheduler.forget(groupId);
+      // Tracked by an earlier worker or version that left no export state: its group, if any, is
+      // under the key versions before the quality profile used. A DELETE of a missing group is harmless.
+      else scheduler.remove(groupId, LEGACY_EXPORT_KEY(groupId));
     }
-    if (seen.size) deps.onOutboxChanged();
   }
 
   function process(item: InboundReport): void {
@@ -84,39 +162,51 @@ export function createReportProcessor(deps: ReportProcessorDeps) {
       state: report.state,
     });
     if (evicted.length) deleteGroups(evicted);
-
-    const encoded = encodeSnapshot(stats, {
-      naming: settings.namingMode,
-      labels: connectionLabels(settings, { platform: item.platform, pageUrl: source.url }),
-      maxSeries: settings.reliability.maxSeriesPerPush,
-    });
-    if (encoded.droppedSeries) deps.drops.count('series-over-cap', encoded.droppedSeries);
     accepted++;
-    deps.history.record(entry.groupId, stats, deps.now());
-    if (encoded.text) {
-      deps.outbox.put(entry.groupId, connectionGroupingKey(entry.groupId, settings.namingMode), encoded.text);
-      deps.onOutboxChanged();
-    }
-  }
+    const at = deps.now();
+    deps.history.record(entry.groupId, stats, at);
 
-  /**
-   * The naming mode changed: live groups get new grouping keys with their next report, so the
-   * groups under the old keys are deleted now (under outbox ids of their own, so the next
-   * snapshot of the same connection does not replace the deletion).
-   */
-  function namingModeChanged(previous: NamingMode): void {
-    for (const entry of deps.tracker.list()) {
-      deps.outbox.remove(`${entry.groupId}~${previous}`, connectionGroupingKey(entry.groupId, previous));
+    let connection = live.get(entry.groupId);
+    if (!connection) {
+      if (live.size >= settings.reliability.maxConnectionsTotal) {
+        // The tracker's total cap keeps this from happening; if it ever does, say so rather than grow.
+        deps.drops.count('quality-window-over-cap');
+        return;
+      }
+      // A connection exported before this worker started has its last push in the gateway already.
+      const pushed = deps.exportState.get(entry.groupId) !== undefined;
+      connection = { window: deps.createWindow(), stats, pageUrl: source.url, pushed };
+      live.set(entry.groupId, connection);
     }
-    deps.onOutboxChanged();
+    connection.window.add(stats, at);
+    connection.stats = stats;
+    connection.pageUrl = source.url;
+
+    if (scheduler.has(entry.groupId)) return;
+    if (deps.exportState.get(entry.groupId)) {
+      // Exported before this worker started: the gateway has its last push; the next tick refreshes it.
+      scheduler.add(entry.groupId, false);
+      return;
+    }
+    if (!isExportable(report, stats)) return;
+    const labels = connectionLabels(settings, { platform: item.platform, pageUrl: source.url });
+    const callId = deps.exportState.callIdFor(source.tabId);
+    const key = connectionGroupingKey(settings.exportProfile, { groupId: entry.groupId, callId, labels });
+    if (!deps.exportState.begin(entry.groupId, { tabId: source.tabId, callId, platform: item.platform, startedAt: entry.startedAt, key })) return;
+    scheduler.add(entry.groupId, true);
   }
 
   return {
     process,
-    namingModeChanged,
     /** Queues deletion of the groups of connections that ended outside a report (tab closed, integrity check). */
     deleteGroups,
+    /** Starts the push timer; call once the stored state is restored. */
+    start: () => scheduler.start(),
+    stop: () => scheduler.stop(),
     accepted: () => accepted,
+    /** Live connections with a quality window (for the resource view). */
+    size: () => live.size,
+    scheduler: () => scheduler.stats(),
   };
 }
 export type ReportProcessor = ReturnType<typeof createReportProcessor>;

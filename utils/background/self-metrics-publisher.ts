@@ -1,3 +1,4 @@
+import type { CallCounters } from '../export/export-state';
 import type { Outbox } from '../export/outbox';
 import type { Health } from '../messaging/health';
 import type { Settings } from '../settings/settings-schema';
@@ -16,6 +17,8 @@ interface SelfMetricsDeps {
   outbox: Outbox;
   settings: () => Settings;
   health: () => Health;
+  /** Connections started and ended by class (persisted by the export state). */
+  counters: () => CallCounters;
   now: () => number;
 }
 
@@ -55,9 +58,15 @@ export function createSelfMetricsPublisher(deps: SelfMetricsDeps) {
         return;
       }
       lastAt = at;
-      const labels: Record<string, string> = settings.agentId ? { agent_id: settings.agentId } : {};
-      const body = encodeExporterMetrics(exporterMetricsFromHealth(deps.health()), labels);
-      deps.outbox.put(SELF_GROUP_ID, { exporter_instance: instanceId }, body);
+      const metrics = exporterMetricsFromHealth(deps.health(), {
+        outboxMaxGroups: settings.reliability.outboxMaxGroups,
+        pushIntervalSeconds: settings.pushIntervalMs / 1000,
+        calls: deps.counters(),
+      });
+      // The agent id is common to the whole group: in the grouping key, not on every sample.
+      const key: Record<string, string> = { exporter_instance: instanceId };
+      if (settings.agentId) key.agent_id = settings.agentId;
+      deps.outbox.put(SELF_GROUP_ID, key, encodeExporterMetrics(metrics, {}));
     },
   };
 }

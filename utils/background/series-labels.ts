@@ -6,7 +6,7 @@ import type { Settings } from '../settings/settings-schema';
  * fragments (meeting secrets, tokens) never become label values.
  */
 export function connectionLabels(
-  settings: Pick<Settings, 'agentId' | 'urlLabelMode' | 'namingMode'>,
+  settings: Pick<Settings, 'agentId' | 'urlLabelMode' | 'exportProfile'>,
   connection: { platform: string; pageUrl: string },
 ): Record<string, string> {
   const labels: Record<string, string> = {};
@@ -17,9 +17,9 @@ export function connectionLabels(
   return labels;
 }
 
-// The older exporters' dashboards filter on `pageUrl`; legacy mode keeps that name (the value is still reduced).
-function pageLabelName(settings: Pick<Settings, 'urlLabelMode' | 'namingMode'>): string {
-  if (settings.namingMode === 'legacy') return 'pageUrl';
+// The older exporters' dashboards filter on `pageUrl`; the legacy profile keeps that name (the value is still reduced).
+function pageLabelName(settings: Pick<Settings, 'urlLabelMode' | 'exportProfile'>): string {
+  if (settings.exportProfile === 'legacy') return 'pageUrl';
   return settings.urlLabelMode === 'path' ? 'page' : 'origin';
 }
 

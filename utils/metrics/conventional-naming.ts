@@ -1,5 +1,4 @@
-import { STATS_TYPES } from '../settings/settings-schema';
-import { sanitizeMetricName, toSnakeCase } from './exposition-format';
+import { toSnakeCase } from './exposition-format';
 import type { MetricSpec } from './metric-families';
 import {
   ENUM_FIELDS,
@@ -105,40 +104,9 @@ export function infoSpec(statsType: string): MetricSpec {
   };
 }
 
-/** Gauge for a field that is not catalogued (a new browser field) or a boolean (1 = true). */
-export function genericGaugeSpec(statsType: string, field: string): MetricSpec {
-  const name = sanitizeMetricName(`${conventionalTypePrefix(statsType)}_${toSnakeCase(field)}`);
-  // HELP from the name alone: several spellings of a field (`fooBar`, `foo_bar`) share a name,
-  // and the Pushgateway refuses a name whose HELP differs between groups.
-  return { name, type: 'gauge', help: `WebRTC getStats field ${name}, as reported (booleans as 1/0).` };
-}
-
 /** Count of every candidate pair (not only the selected one) by ICE state. */
 export const CANDIDATE_PAIRS_SPEC: MetricSpec = {
   name: `${CONVENTIONAL_PREFIX}candidate_pairs`,
   type: 'gauge',
   help: 'Candidate pairs of the connection, by ICE state.',
 };
-
-let catalogued: ReadonlySet<string> | undefined;
-
-/**
- * Every name the catalogue can produce for the known stats types. A generic gauge whose name
- * lands on one of them (a page sending `packetsLost: true`, or a field spelt to collide) is
- * skipped: it would give that name a second HELP, or a second TYPE, across groups.
- */
-export function cataloguedNames(): ReadonlySet<string> {
-  if (catalogued) return catalogued;
-  const names = new Set<string>([CANDIDATE_PAIRS_SPEC.name]);
-  for (const type of STATS_TYPES) {
-    for (const field of Object.keys(NUMERIC_FIELDS)) names.add(catalogNumericSpec(type, field)!.name);
-    for (const field of Object.keys(RECORD_FIELDS)) names.add(catalogRecordSpec(type, field)!.name);
-    names.add(infoSpec(type).name);
-  }
-  for (const key of Object.keys(ENUM_FIELDS)) {
-    const [type, field] = key.split('/') as [string, string];
-    names.add(catalogEnumSpec(type, field)!.name);
-  }
-  catalogued = names;
-  return names;
-}

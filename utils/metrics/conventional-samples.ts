@@ -4,37 +4,35 @@ import {
   catalogEnumSpec,
   catalogNumericSpec,
   catalogRecordSpec,
-  cataloguedNames,
-  genericGaugeSpec,
   infoSpec,
 } from './conventional-naming';
+import { SCREENED_VALUE, screenLabelValue, type ScreenedLabel, type ScreeningTally } from './label-screening';
 import type { ObjectSample } from './metric-families';
 import { isForbiddenField } from './privacy';
 import type { StatResolver } from './stat-labels';
-import { CANDIDATE_PAIR_STATES, INFO_FIELDS, NON_METRIC_NUMERIC_FIELDS, NUMERIC_FIELDS } from './stats-field-catalog';
+import { CANDIDATE_PAIR_STATES, INFO_FIELDS, NON_METRIC_NUMERIC_FIELDS } from './stats-field-catalog';
 
-const ENUM_VALUE = /^[a-z][a-z0-9-]{0,31}$/;
 const RECORD_KEY = /^[a-zA-Z][a-zA-Z0-9_-]{0,31}$/;
 const MAX_RECORD_KEYS = 16;
-const MAX_INFO_VALUE_LENGTH = 128;
 const CODEC_INFO_TYPES = new Set(['inbound-rtp', 'outbound-rtp']);
 
 /**
  * The samples of one stats object under conventional naming: catalogued counters and gauges,
- * enums as state sets, records as one labelled family, descriptive strings on an `_info` series,
- * booleans and new numeric fields as gauges. Identifiers and anything identifying are skipped.
+ * enums as state sets, records as one labelled family, descriptive strings on an `_info` series
+ * (screened: known values only, else `other`, counted in `tally`). Only catalogued fields become
+ * metrics: a field the catalogue does not know (a page can send any) is skipped, so a page cannot
+ * mint metric names. Identifiers and anything identifying are skipped too.
  */
-export function conventionalObjectSamples(stat: RtcStat, resolve: StatResolver): ObjectSample[] {
+export function conventionalObjectSamples(stat: RtcStat, resolve: StatResolver, tally: ScreeningTally): ObjectSample[] {
   const samples: ObjectSample[] = [];
   const type = stat.type;
   for (const [field, value] of Object.entries(stat)) {
     if (field === 'type' || NON_METRIC_NUMERIC_FIELDS.has(field) || isForbiddenField(field)) continue;
     if (typeof value === 'number') pushNumber(samples, type, field, value);
-    else if (typeof value === 'boolean') pushGeneric(samples, type, field, value ? 1 : 0);
-    else if (typeof value === 'string') pushEnum(samples, type, field, value);
+    else if (typeof value === 'string') pushEnum(samples, type, field, value, tally);
     else if (value && typeof value === 'object') pushRecord(samples, type, field, value);
   }
-  const info = infoSample(stat, resolve);
+  const info = infoSample(stat, resolve, tally);
   if (info) samples.push(info);
   return samples;
 }
@@ -73,33 +71,21 @@ function boundedMemo<T>(lookup: (type: string, field: string) => T): (type: stri
 
 const cachedNumericSpec = boundedMemo(catalogNumericSpec);
 const cachedEnumSpec = boundedMemo(catalogEnumSpec);
-const cachedGenericSpec = boundedMemo(genericGaugeSpec);
 
 function pushNumber(samples: ObjectSample[], type: string, field: string, value: number): void {
   const spec = cachedNumericSpec(type, field);
-  if (spec) {
-    samples.push({ spec, labels: [], value: spec.scale === 1 ? value : value * spec.scale });
-    return;
-  }
-  // A new browser field of unknown meaning and unit: a gauge, unless it looks like a time in ms
-  // or a counter, whose meaning a gauge would misstate.
-  if (/Timestamp$/.test(field)) return;
-  pushGeneric(samples, type, field, value);
+  if (spec) samples.push({ spec, labels: [], value: spec.scale === 1 ? value : value * spec.scale });
 }
 
-function pushGeneric(samples: ObjectSample[], type: string, field: string, value: number): void {
-  if (Object.hasOwn(NUMERIC_FIELDS, field)) return; // a catalogued field with a value of the wrong kind
-  const spec = cachedGenericSpec(type, field);
-  if (/_(total|count|sum|bucket|info)$/.test(spec.name) || cataloguedNames().has(spec.name)) return;
-  samples.push({ spec, labels: [], value });
-}
-
-function pushEnum(samples: ObjectSample[], type: string, field: string, value: string): void {
+function pushEnum(samples: ObjectSample[], type: string, field: string, value: string, tally: ScreeningTally): void {
   const spec = cachedEnumSpec(type, field);
   if (!spec) return;
-  for (const state of spec.values) samples.push({ spec, labels: [[spec.label, state]], value: state === value ? 1 : 0 });
-  // A value newer than the catalogue still shows, as long as it looks like an enum value.
-  if (!spec.values.includes(value) && ENUM_VALUE.test(value)) samples.push({ spec, labels: [[spec.label, value]], value: 1 });
+  // A value the catalogue does not know (a newer browser, or a page) shows as `other`, counted.
+  const known = spec.values.includes(value);
+  if (!known) tally.screened += 1;
+  const current = known ? value : SCREENED_VALUE;
+  for (const state of spec.values) samples.push({ spec, labels: [[spec.label, state]], value: state === current ? 1 : 0 });
+  if (!spec.values.includes(current)) samples.push({ spec, labels: [[spec.label, current]], value: 1 });
 }
 
 function pushRecord(samples: ObjectSample[], type: string, field: string, record: object): void {
@@ -112,18 +98,16 @@ function pushRecord(samples: ObjectSample[], type: string, field: string, record
   for (const [key, value] of entries) samples.push({ spec, labels: [[spec.label, key]], value });
 }
 
-function infoSample(stat: RtcStat, resolve: StatResolver): ObjectSample | undefined {
+function infoSample(stat: RtcStat, resolve: StatResolver, tally: ScreeningTally): ObjectSample | undefined {
   const labels: Array<[string, string]> = [];
   if (CODEC_INFO_TYPES.has(stat.type)) {
     const codec = resolve(stat.codecId);
-    if (typeof codec?.mimeType === 'string' && /^[a-zA-Z0-9.+-]{1,32}\/[a-zA-Z0-9.+-]{1,32}$/.test(codec.mimeType)) {
-      labels.push(['codec', codec.mimeType]);
-    }
+    if (typeof codec?.mimeType === 'string') labels.push(['codec', screenLabelValue('codec', codec.mimeType, tally)]);
   }
   const fields = Object.hasOwn(INFO_FIELDS, stat.type) ? INFO_FIELDS[stat.type]! : {};
   for (const [field, label] of Object.entries(fields)) {
     const value = stat[field];
-    if (typeof value === 'string' && value !== '' && value.length <= MAX_INFO_VALUE_LENGTH) labels.push([label, value]);
+    if (typeof value === 'string' && value !== '') labels.push([label, screenLabelValue(label as ScreenedLabel, value, tally)]);
   }
   return labels.length > 0 ? { spec: infoSpec(stat.type), labels, value: 1 } : undefined;
 }

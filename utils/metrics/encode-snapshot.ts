@@ -1,4 +1,4 @@
-import { STATS_TYPES, type NamingMode } from '../settings/settings-schema';
+import { STATS_TYPES } from '../settings/settings-schema';
 import type { RtcStat } from '../webrtc/report-schema';
 import { conventionalObjectSamples, conventionalReportSamples } from './conventional-samples';
 import { sanitizeLabelName } from './exposition-format';
@@ -14,8 +14,11 @@ import { PER_OBJECT_LABEL_NAMES } from './privacy';
 import { createObjectLabeller } from './stat-labels';
 import { writeExposition } from './text-writer';
 
+/** Names of the raw getStats() fields: Prometheus conventions (the `full` profile) or the older exporters' (`legacy`). */
+export type RawNaming = 'conventional' | 'legacy';
+
 export interface EncodeOptions {
-  naming: NamingMode;
+  naming: RawNaming;
   /** Labels on every series (agent_id, platform, origin or pageUrl...): the caller decides. Empty values are left out. */
   labels: Record<string, string>;
   /** Most series in the output; the rest are dropped and counted. */
@@ -29,6 +32,8 @@ export interface EncodedSnapshot {
   series: number;
   /** Series left out: over `maxSeries`, or duplicates that the Pushgateway would refuse. */
   droppedSeries: number;
+  /** Page-supplied label values replaced by `other` (label-screening.ts); the caller counts them. */
+  screenedLabels: number;
 }
 
 /**
@@ -77,7 +82,8 @@ export function encodeSnapshot(stats: readonly RtcStat[], options: EncodeOptions
   const objects = stats.filter(isStatsObject).filter((stat) => KNOWN_TYPES.has(stat.type));
   objects.sort(byPriorityThenId);
   const common = commonLabels(options.labels);
-  const labeller = createObjectLabeller(objects);
+  const tally = { screened: 0 };
+  const labeller = createObjectLabeller(objects, tally);
   const collector = createFamilyCollector(options.maxSeries);
   // Each object's label set is rendered (escaped) once, not once per sample.
   const add = (prefix: string, sample: ObjectSample) =>
@@ -89,13 +95,18 @@ export function encodeSnapshot(stats: readonly RtcStat[], options: EncodeOptions
     if (!own) continue;
     const prefix = joinLabelBodies(commonBody, renderLabelBody(own));
     const samples =
-      options.naming === 'legacy' ? legacyObjectSamples(stat) : conventionalObjectSamples(stat, labeller.resolve);
+      options.naming === 'legacy' ? legacyObjectSamples(stat) : conventionalObjectSamples(stat, labeller.resolve, tally);
     for (const sample of samples) add(prefix, sample);
   }
   if (options.naming !== 'legacy') {
     for (const sample of conventionalReportSamples(objects)) add(commonBody, sample);
   }
-  return { text: writeExposition(collector.families()), series: collector.series(), droppedSeries: collector.dropped() };
+  return {
+    text: writeExposition(collector.families()),
+    series: collector.series(),
+    droppedSeries: collector.dropped(),
+    screenedLabels: tally.screened,
+  };
 }
 
 /** The caller's labels, sanitised, sorted by name, without empty values or the encoder's own names. */

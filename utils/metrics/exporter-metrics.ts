@@ -1,4 +1,7 @@
+import type { CallCounters } from '../export/export-state';
 import type { BreakerStateName, Health } from '../messaging/health';
+import { BUILTIN_PLATFORM_IDS } from '../platforms/builtin-platforms';
+import { QUALITY_CLASSES } from '../quality/quality-types';
 import { commonLabels } from './encode-snapshot';
 import { createFamilyCollector, type MetricSpec } from './metric-families';
 import { writeExposition } from './text-writer';
@@ -11,6 +14,12 @@ export interface ExporterSelfMetrics {
   breakerState: BreakerStateName;
   outboxGroups: number;
   outboxBytes: number;
+  /** The outbox's group cap (setting), so "outbox over 80 %" is one division. */
+  outboxMaxGroups: number;
+  /** The configured push interval, seconds (for "no push for N intervals"). */
+  pushIntervalSeconds: number;
+  /** Connections started by platform and ended by platform and final class, since install. */
+  calls: CallCounters;
   pendingDeletes: number;
   rejectedGroups: number;
   connections: number;
@@ -31,6 +40,10 @@ export const BREAKER_STATE_VALUES: Readonly<Record<BreakerStateName, number>> = 
 };
 
 const MAX_DROP_REASONS = 64;
+/** Platform label values are a known set; anything else (never expected) is not exported. */
+const PLATFORMS: ReadonlySet<string> = new Set([...BUILTIN_PLATFORM_IDS, 'custom']);
+const CLASSES: ReadonlySet<string> = new Set(QUALITY_CLASSES);
+const OWN_LABELS: ReadonlySet<string> = new Set(['reason', 'platform', 'quality_class']);
 
 const counter = (name: string, help: string): MetricSpec => ({ name: `webrtc_exporter_${name}`, type: 'counter', help });
 const gauge = (name: string, help: string): MetricSpec => ({ name: `webrtc_exporter_${name}`, type: 'gauge', help });
@@ -49,15 +62,20 @@ const SPECS = {
   connections: gauge('connections', 'Peer connections tracked.'),
   lastSuccess: gauge('last_success_timestamp_seconds', 'Unix time of the last successful push.'),
   degraded: gauge('degraded', '1 while the exporter runs in degraded mode.'),
-} as const;
+  outboxMaxGroups: gauge('outbox_max_groups', 'The outbox group cap.'),
+  pushInterval: gauge('push_interval_seconds', 'The configured push interval.'),
+  started: { name: 'webrtc_connections_started_total', type: 'counter', help: 'Connections that became exported (connected or had RTP).' },
+  ended: { name: 'webrtc_connections_ended_total', type: 'counter', help: 'Ended connections by their final (worst) quality class.' },
+} as const satisfies Record<string, MetricSpec>;
 
 /**
  * The extension's health as Prometheus text, conventional names only (`webrtc_exporter_…`),
  * types fixed per name. Non-finite or negative counts are left out rather than pushed.
  */
 export function encodeExporterMetrics(self: ExporterSelfMetrics, labels: Record<string, string>): string {
-  const common = commonLabels(labels);
-  const collector = createFamilyCollector(MAX_DROP_REASONS + 32);
+  // The names this encoder puts on samples itself win over a caller's label of the same name.
+  const common = commonLabels(labels).filter(([name]) => !OWN_LABELS.has(name));
+  const collector = createFamilyCollector(MAX_DROP_REASONS + 128);
   const put = (spec: MetricSpec, value: number, extra: Array<[string, string]> = []) => {
     if (Number.isFinite(value) && value >= 0) collector.add(spec, [...common, ...extra], value);
   };
@@ -70,6 +88,17 @@ export function encodeExporterMetrics(self: ExporterSelfMetrics, labels: Record<
   put(SPECS.breaker, BREAKER_STATE_VALUES[self.breakerState] ?? NaN);
   put(SPECS.outboxGroups, self.outboxGroups);
   put(SPECS.outboxBytes, self.outboxBytes);
+  put(SPECS.outboxMaxGroups, self.outboxMaxGroups);
+  put(SPECS.pushInterval, self.pushIntervalSeconds);
+  for (const platform of Object.keys(self.calls.started).sort()) {
+    if (PLATFORMS.has(platform)) put(SPECS.started, self.calls.started[platform]!, [['platform', platform]]);
+  }
+  for (const key of Object.keys(self.calls.ended).sort()) {
+    const [platform = '', qualityClass = ''] = key.split('/');
+    if (PLATFORMS.has(platform) && CLASSES.has(qualityClass)) {
+      put(SPECS.ended, self.calls.ended[key]!, [['platform', platform], ['quality_class', qualityClass]]);
+    }
+  }
   put(SPECS.pendingDeletes, self.pendingDeletes);
   put(SPECS.rejectedGroups, self.rejectedGroups);
   put(SPECS.connections, self.connections);
@@ -78,10 +107,14 @@ export function encodeExporterMetrics(self: ExporterSelfMetrics, labels: Record<
   return writeExposition(collector.families());
 }
 
-/** Picks the exported figures out of the background's Health. */
-export function exporterMetricsFromHealth(health: Health): ExporterSelfMetrics {
+/** Picks the exported figures out of the background's Health, plus what health does not carry. */
+export function exporterMetricsFromHealth(
+  health: Health,
+  extra: Pick<ExporterSelfMetrics, 'outboxMaxGroups' | 'pushIntervalSeconds' | 'calls'>,
+): ExporterSelfMetrics {
   const { delivery } = health;
   return {
+    ...extra,
     pushesOk: delivery.pushesOk,
     pushesFailed: delivery.pushesFailed,
     deletesOk: delivery.deletesOk,

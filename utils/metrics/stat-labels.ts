@@ -1,4 +1,5 @@
 import type { RtcStat } from '../webrtc/report-schema';
+import { screenLabelValue, type ScreeningTally } from './label-screening';
 import type { LabelPairs } from './metric-families';
 import { SKIPPED_STATS_TYPES } from './privacy';
 
@@ -16,7 +17,6 @@ const KINDS = new Set(['audio', 'video']);
 const CANDIDATE_TYPES = new Set(['host', 'srflx', 'prflx', 'relay']);
 const PROTOCOLS = new Set(['udp', 'tcp']);
 const RELAY_PROTOCOLS = new Set(['udp', 'tcp', 'tls']);
-const MIME_TYPE = /^[a-zA-Z0-9.+-]{1,32}\/[a-zA-Z0-9.+-]{1,32}$/;
 
 /**
  * Builds the per-object labels of one report: `kind` and `ssrc` for RTP streams, the codec's
@@ -25,7 +25,7 @@ const MIME_TYPE = /^[a-zA-Z0-9.+-]{1,32}\/[a-zA-Z0-9.+-]{1,32}$/;
  * same labels as an earlier one of their type get `index="1"`, `"2"`... so that no two series
  * collide (the Pushgateway refuses the whole push otherwise); feed objects in a stable order.
  */
-export function createObjectLabeller(stats: readonly RtcStat[]): ObjectLabeller {
+export function createObjectLabeller(stats: readonly RtcStat[], tally: ScreeningTally = { screened: 0 }): ObjectLabeller {
   const byId = new Map<string, RtcStat>();
   for (const stat of stats) byId.set(stat.id, stat);
   const resolve: StatResolver = (id) => (typeof id === 'string' ? byId.get(id) : undefined);
@@ -46,7 +46,7 @@ export function createObjectLabeller(stats: readonly RtcStat[]): ObjectLabeller 
     } else if (stat.type === 'media-playout') {
       pushKind(labels, stat.kind);
     } else if (stat.type === 'codec') {
-      if (typeof stat.mimeType === 'string' && MIME_TYPE.test(stat.mimeType)) labels.push(['mime_type', stat.mimeType]);
+      if (typeof stat.mimeType === 'string') labels.push(['mime_type', screenLabelValue('mime_type', stat.mimeType, tally)]);
       if (isUint(stat.payloadType, 127)) labels.push(['payload_type', String(stat.payloadType)]);
     } else if (stat.type === 'data-channel') {
       if (isUint(stat.dataChannelIdentifier, 65_535)) labels.push(['data_channel_id', String(stat.dataChannelIdentifier)]);

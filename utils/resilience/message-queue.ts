@@ -6,24 +6,26 @@ export interface MessageQueueOptions<T> {
   maxSize: Limit;
   /** Most items processed at once. */
   concurrency: Limit;
-  /** Items with the same key supersede each other while waiting, and are never processed concurrently. */
+  /** Items with the same key are processed in arrival order, never concurrently. */
   keyOf(item: T): string;
+  /**
+   * Who an item belongs to for fairness (e.g. its tab): past the cap, the oldest item of the
+   * owner with the most items waiting is dropped, so one flooding tab cannot push out the others.
+   * Default: the oldest waiting item is dropped.
+   */
+  ownerOf?(item: T): string;
   process(item: T): Promise<void> | void;
   drops: DropCounter;
-  /** Combines a waiting item with a newer one of the same key. Default: the newer one wins. */
-  merge?(waiting: T, incoming: T): T;
   onError?(error: unknown, item: T): void;
 }
 
-export type EnqueueStatus = 'queued' | 'coalesced' | 'rejected';
+export type EnqueueStatus = 'queued' | 'rejected';
 
 export interface MessageQueueStats {
   waiting: number;
   inFlight: number;
   processed: number;
   failed: number;
-  /** Items superseded by a newer item of the same key: replaced, not lost. */
-  coalesced: number;
   /** Items dropped because the queue was full (also counted as drops, `queue-overflow`). */
   overflowed: number;
 }
@@ -39,19 +41,24 @@ export interface MessageQueue<T> {
   dispose(): void;
 }
 
+interface Waiting<T> {
+  key: string;
+  item: T;
+}
+
 /**
  * Creates the message queue of the seed plan (3.7): a bounded FIFO between the message
  * handler and the report processing, so a burst of reports cannot block the worker or grow
- * memory. A newer report of a connection replaces its waiting older one in place (it keeps
- * its turn), since only the latest snapshot of a connection matters. True overflow drops the
- * oldest waiting item: fresher data is worth more, and the dropped connection reports again.
+ * memory. It does not coalesce: every report feeds its connection's quality window, and
+ * coalescing happens once, in the relay (issue 9 item 7). Items of one key keep their order
+ * and never run concurrently. Overflow drops the oldest waiting item of the busiest owner
+ * (fresher data is worth more, and a quiet tab keeps its place).
  */
 export function createMessageQueue<T>(options: MessageQueueOptions<T>): MessageQueue<T> {
-  // Map insertion order is FIFO order, and `set` on an existing key keeps its position.
-  const waiting = new Map<string, T>();
+  const waiting: Array<Waiting<T>> = [];
   const inFlight = new Set<string>();
   const idleWaiters: Array<() => void> = [];
-  const counts = { processed: 0, failed: 0, coalesced: 0, overflowed: 0 };
+  const counts = { processed: 0, failed: 0, overflowed: 0 };
   let scheduled = false;
   let disposed = false;
 
@@ -69,21 +76,43 @@ export function createMessageQueue<T>(options: MessageQueueOptions<T>): MessageQ
     });
   }
 
-  function nextEligible(): [string, T] | undefined {
-    for (const entry of waiting) if (!inFlight.has(entry[0])) return entry;
+  /** The first waiting item whose key is not in flight (and no earlier item of its key waits). */
+  function takeEligible(): Waiting<T> | undefined {
+    const blocked = new Set(inFlight);
+    for (let index = 0; index < waiting.length; index++) {
+      const entry = waiting[index]!;
+      if (!blocked.has(entry.key)) {
+        waiting.splice(index, 1);
+        return entry;
+      }
+      blocked.add(entry.key);
+    }
     return undefined;
   }
 
   function pump(): void {
     while (inFlight.size < concurrency()) {
-      const next = nextEligible();
+      const next = takeEligible();
       if (!next) break;
-      const [key, item] = next;
-      waiting.delete(key);
-      inFlight.add(key);
-      void run(key, item);
+      inFlight.add(next.key);
+      void run(next.key, next.item);
     }
     notifyIfIdle();
+  }
+
+  /** Index of the item to drop on overflow: the oldest of the owner with the most waiting. */
+  function overflowVictim(): number {
+    if (!options.ownerOf) return 0;
+    const perOwner = new Map<string, { count: number; first: number }>();
+    waiting.forEach((entry, index) => {
+      const owner = options.ownerOf!(entry.item);
+      const seen = perOwner.get(owner);
+      if (seen) seen.count++;
+      else perOwner.set(owner, { count: 1, first: index });
+    });
+    let victim = { count: 0, first: 0 };
+    for (const candidate of perOwner.values()) if (candidate.count > victim.count) victim = candidate;
+    return victim.first;
   }
 
   async function run(key: string, item: T): Promise<void> {
@@ -105,7 +134,7 @@ export function createMessageQueue<T>(options: MessageQueueOptions<T>): MessageQ
   }
 
   function notifyIfIdle(): void {
-    if (waiting.size > 0 || inFlight.size > 0) return;
+    if (waiting.length > 0 || inFlight.size > 0) return;
     for (const resolve of idleWaiters.splice(0)) resolve();
   }
 
@@ -115,19 +144,10 @@ export function createMessageQueue<T>(options: MessageQueueOptions<T>): MessageQ
         options.drops.count('queue-closed');
         return 'rejected';
       }
-      const key = options.keyOf(item);
-      const older = waiting.get(key);
-      if (older !== undefined) {
-        waiting.set(key, options.merge ? options.merge(older, item) : item);
-        counts.coalesced++;
-        return 'coalesced';
-      }
-      waiting.set(key, item);
+      waiting.push({ key: options.keyOf(item), item });
       const cap = maxSize();
-      while (waiting.size > cap) {
-        const oldest = waiting.keys().next();
-        if (oldest.done) break;
-        waiting.delete(oldest.value);
+      while (waiting.length > cap) {
+        waiting.splice(overflowVictim(), 1);
         counts.overflowed++;
         options.drops.count('queue-overflow');
       }
@@ -135,22 +155,22 @@ export function createMessageQueue<T>(options: MessageQueueOptions<T>): MessageQ
       return 'queued';
     },
     idle() {
-      if (waiting.size === 0 && inFlight.size === 0) return Promise.resolve();
+      if (waiting.length === 0 && inFlight.size === 0) return Promise.resolve();
       return new Promise<void>((resolve) => idleWaiters.push(resolve));
     },
     size() {
-      return waiting.size;
+      return waiting.length;
     },
     cap() {
       return maxSize();
     },
     stats() {
-      return { waiting: waiting.size, inFlight: inFlight.size, ...counts };
+      return { waiting: waiting.length, inFlight: inFlight.size, ...counts };
     },
     dispose() {
       disposed = true;
-      if (waiting.size > 0) options.drops.count('queue-disposed', waiting.size);
-      waiting.clear();
+      if (waiting.length > 0) options.drops.count('queue-disposed', waiting.length);
+      waiting.length = 0;
       notifyIfIdle();
     },
   };

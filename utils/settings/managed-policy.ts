@@ -103,7 +103,7 @@ const DESCRIPTIONS: Record<string, string> = {
   'gateway.job': 'Pushgateway job name.',
   'gateway.username': 'Basic-auth user name; empty means no authentication.',
   'gateway.password': 'Basic-auth password.',
-  'gateway.gzip': 'Send push bodies gzip-compressed.',
+  'gateway.gzip': 'Send push bodies gzip-compressed (default on).',
   agentId: 'Agent id, added as the agent_id label to every series; empty omits the label.',
   intervalMs: 'Interval between two getStats() polls of a connection, in milliseconds.',
   statsTypes: 'WebRTC stats types forwarded and exported.',
@@ -115,7 +115,21 @@ const DESCRIPTIONS: Record<string, string> = {
   customOrigins: 'Extra origins to capture on, as origins (https://calls.example.com) or match patterns (https://*.example.com/*).',
   disabledOrigins: 'Origins on which capture is off.',
   urlLabelMode: "How the page URL appears as a label: 'origin', 'path' (without query) or 'off'.",
-  namingMode: "Metric naming: 'conventional' (Prometheus conventions) or 'legacy' (names of the older exporters).",
+  pushIntervalMs: 'Interval between two pushes of a connection, in milliseconds; never shorter than intervalMs. Default 10000.',
+  exportProfile: "What is exported: 'quality' (per-window call quality, default), 'full' (quality plus raw getStats fields) or 'legacy' (names of the older exporters).",
+  quality: 'Thresholds that classify a push window as good, fair or poor.',
+  'quality.lossFair': 'Packet loss ratio (0-1) from which a stream is fair. Default 0.01.',
+  'quality.lossPoor': 'Packet loss ratio (0-1) from which a stream is poor. Default 0.05.',
+  'quality.rttFairSeconds': 'Round-trip time in seconds from which a connection is fair. Default 0.25.',
+  'quality.rttPoorSeconds': 'Round-trip time in seconds from which a connection is poor. Default 0.4.',
+  'quality.jitterFairSeconds': 'Jitter in seconds from which a stream is fair. Default 0.03.',
+  'quality.jitterPoorSeconds': 'Jitter in seconds from which a stream is poor. Default 0.05.',
+  'quality.mosFair': 'MOS below which audio is fair. Default 4.0.',
+  'quality.mosPoor': 'MOS below which audio is poor. Default 3.5.',
+  'quality.frozenFair': 'Frozen share (0-1) of a window from which inbound video is fair. Default 0.01.',
+  'quality.frozenPoor': 'Frozen share (0-1) of a window from which inbound video is poor. Default 0.05.',
+  'quality.concealmentFair': 'Concealed share (0-1) of audio samples from which inbound audio is fair. Default 0.02.',
+  'quality.concealmentPoor': 'Concealed share (0-1) of audio samples from which inbound audio is poor. Default 0.08.',
   selfMetrics: "Push the exporter's own health metrics.",
   debugLogging: 'Verbose logging to the background console.',
   reliability: 'Thresholds and caps of the reliability machinery.',
@@ -143,6 +157,9 @@ function toChromeSchema(node: Record<string, unknown>, path: string): Record<str
   if (path && DESCRIPTIONS[path]) out.description = DESCRIPTIONS[path];
   for (const [key, value] of Object.entries(node)) {
     if (!CHROME_SCHEMA_KEYS.has(key) || key === 'description') continue;
+    // Chrome accepts minimum/maximum on integers only: on a number the whole schema is refused
+    // and the extension does not load. The zod schema still bounds the value.
+    if ((key === 'minimum' || key === 'maximum') && node.type === 'number') continue;
     if (key === 'properties' && isPlainObject(value)) {
       out.properties = Object.fromEntries(
         Object.entries(value)

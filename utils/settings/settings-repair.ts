@@ -20,7 +20,20 @@ export const WHOLE_RECORD_PATH = 'settings';
  * first layout of this extension; the older extensions' flat layout is handled by
  * `migrateLegacySettings`, since it has no version field at all.
  */
-const MIGRATIONS: Record<number, (record: Record<string, unknown>) => Record<string, unknown>> = {};
+const MIGRATIONS: Record<number, (record: Record<string, unknown>) => Record<string, unknown>> = {
+  1: migrateNamingMode,
+};
+
+/**
+ * Version 1 → 2: `namingMode` became `exportProfile`. `legacy` stays legacy (its dashboards
+ * need the old names); `conventional` was the default nobody had to choose, so it becomes the
+ * new default, `quality` — users who want the raw fields back pick `full`.
+ */
+function migrateNamingMode(record: Record<string, unknown>): Record<string, unknown> {
+  const { namingMode, ...rest } = record;
+  if (rest.exportProfile !== undefined) return { ...rest, version: 2 };
+  return { ...rest, version: 2, ...(namingMode === 'legacy' ? { exportProfile: 'legacy' } : {}) };
+}
 
 function join(path: string, key: string | number): string {
   return path === '' ? String(key) : `${path}.${key}`;
@@ -51,7 +64,19 @@ export function repairValue(
       result[key] = repairValue(child, value[key], join(path, key), invalid);
     }
     const whole = base.safeParse(result);
-    return whole.success ? whole.data : fallback();
+    if (whole.success) return whole.data;
+    // Every leaf is valid, so a cross-field rule failed (e.g. push interval below the poll
+    // interval): the fields it names go back to their defaults, not the whole object.
+    const defaults = base.safeParse({});
+    if (!defaults.success) return fallback();
+    for (const issue of whole.error.issues) {
+      const at = issue.path.map(String);
+      if (at.length === 0) continue;
+      setAt(result, at, getAt(defaults.data, at));
+      invalid.push(at.reduce((joined, part) => join(joined, part), path));
+    }
+    const again = base.safeParse(result);
+    return again.success ? again.data : fallback();
   }
 
   if (base instanceof z.ZodArray) {
@@ -69,6 +94,24 @@ export function repairValue(
 
   const parsed = schema.safeParse(value);
   return parsed.success ? parsed.data : fallback();
+}
+
+function getAt(source: unknown, path: readonly string[]): unknown {
+  let current = source;
+  for (const part of path) current = isPlainObject(current) ? current[part] : undefined;
+  return structuredClone(current);
+}
+
+function setAt(target: Record<string, unknown>, path: readonly string[], value: unknown): void {
+  let current = target;
+  for (const part of path.slice(0, -1)) {
+    const next = current[part];
+    if (!isPlainObject(next)) return;
+    // Copy on the way down: `result` shares parsed sections with nothing else, but be safe.
+    current[part] = { ...next };
+    current = current[part] as Record<string, unknown>;
+  }
+  current[path[path.length - 1]!] = value;
 }
 
 function readVersion(record: Record<string, unknown>): StoredVersion {

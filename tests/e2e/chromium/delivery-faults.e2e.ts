@@ -56,6 +56,10 @@ describe('delivery under gateway faults (Chromium)', () => {
     gateway: { url: proxy.url, job: 'e2e-faults' },
     customOrigins: [LOOPBACK],
     intervalMs: INTERVAL_MS,
+    // These tests are about delivery through faults, with bounds counted in intervals: every poll is
+    // pushed (push interval = poll interval) with the raw byte counters the freshness checks compare.
+    pushIntervalMs: INTERVAL_MS,
+    exportProfile: 'full' as const,
     reliability: RELIABILITY,
   });
 

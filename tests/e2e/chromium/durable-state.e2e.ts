@@ -307,7 +307,9 @@ describe('durable state in Chromium', () => {
         const fresh = found.every((group) => pushTime(group) > restartedAt);
         return JSON.stringify(ids) === JSON.stringify(liveIds) && fresh ? found : undefined;
       },
-      { timeoutMs: 10_000, what: 'the call’s groups pushed after the restart, and only them' },
+      // A restarted worker pushes the groups it knew at its first push tick (default push interval 10 s,
+      // counted from the end of its start-up, which takes seconds on a loaded machine).
+      { timeoutMs: 20_000, what: 'the call’s groups pushed after the restart, and only them' },
     );
     figures.pushAfterRestartS = Math.max(...after.map((group) => pushTime(group) - restartedAt));
     const settled: Health = await extensionHealth(browser);

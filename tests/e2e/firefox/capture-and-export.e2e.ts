@@ -3,11 +3,13 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIREFOX_BUILD_DIR, launchFirefox, type FirefoxHarness } from '../support/firefox';
 import { startCallPageServer, type CallPageServer } from '../support/call-page-server';
-import { startPushgateway, type Pushgateway } from '../support/pushgateway';
+import { startPushgateway, type GatewayGroup, type Pushgateway } from '../support/pushgateway';
 import { waitFor } from '../support/free-port';
 import { connectionGroups } from '../support/exporter-control';
 
 const INTERVAL_MS = 1_000;
+/** The default push interval: windows are pushed at it, apart from polling. */
+const PUSH_INTERVAL_MS = 10_000;
 const LOOPBACK = 'http://127.0.0.1/*';
 const run = promisify(execFile);
 
@@ -59,18 +61,19 @@ describe('capture and export in Firefox', () => {
     await page.goto(pages.pageUrl('call', { id: 'meeting-9', secret: 'ff-secret' }));
     await page.evaluate(() => window.startCall());
 
+    // The quality profile (default): each connection's window at the push interval (default 10 s).
+    const bitrate = (direction: string) => (group: GatewayGroup) =>
+      (group.families.webrtc_bitrate_bits_per_second?.metrics ?? []).some((metric) => metric.labels.direction === direction);
     const groups = await waitFor(
       async () => {
         const found = await connectionGroups(gateway);
-        const callee = found.some((group) => group.families.webrtc_inbound_rtp_bytes_received_total);
-        const caller = found.some((group) => group.families.webrtc_outbound_rtp_bytes_sent_total);
-        return found.length === 2 && callee && caller ? found : undefined;
+        return found.length === 2 && found.some(bitrate('inbound')) && found.some(bitrate('outbound')) ? found : undefined;
       },
-      { timeoutMs: 3 * INTERVAL_MS + 10_000, what: 'caller and callee groups from Firefox' },
+      { timeoutMs: PUSH_INTERVAL_MS + 3 * INTERVAL_MS + 10_000, what: 'caller and callee groups from Firefox' },
     );
     const sample = groups
-      .flatMap((group) => group.families.webrtc_inbound_rtp_bytes_received_total?.metrics ?? [])
-      .find((metric) => metric.labels.kind === 'audio');
+      .flatMap((group) => group.families.webrtc_bitrate_bits_per_second?.metrics ?? [])
+      .find((metric) => metric.labels.kind === 'audio' && metric.labels.direction === 'inbound');
     expect(sample?.labels).toMatchObject({ job: 'e2e-firefox', platform: 'custom', origin: pages.origin });
     expect(Number(sample?.value)).toBeGreaterThan(0);
     expect(await gateway.text()).not.toContain('ff-secret');

@@ -1,4 +1,5 @@
-import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { createReportProcessor, type InboundReport } from '@/utils/background/report-processor';
 import { MAX_REPORTS_PER_BATCH, parseInboundBatch } from '@/utils/background/inbound-reports';
 import { MAX_REPORTS_PER_BATCH as RELAY_MAX_REPORTS_PER_BATCH } from '@/utils/webrtc/report-batch-validator';
@@ -8,7 +9,11 @@ import { createRateLimiter } from '@/utils/resilience/rate-limiter';
 import { createDropCounter } from '@/utils/resilience/drop-counter';
 import { defaultSettings } from '@/utils/settings/settings-schema';
 import type { Outbox } from '@/utils/export/outbox';
+import { createExportState } from '@/utils/export/export-state';
+import { createQualityWindow } from '@/utils/quality/quality-window';
 import { createMemoryArea } from '../integrity/memory-area';
+import type { RtcStat } from '@/utils/webrtc/report-schema';
+import { loadFixture } from '../../fixtures/load-fixture';
 
 function report(tabId: number, pcId: string): InboundReport {
   return {
@@ -25,25 +30,39 @@ function report(tabId: number, pcId: string): InboundReport {
   } as InboundReport;
 }
 
+/** A report processor over a real tracker, export state and quality engine; the outbox is a spy. */
+function createProcessorUnderTest(options: {
+  now: () => number;
+  drops: ReturnType<typeof createDropCounter>;
+  outbox: { put: ReturnType<typeof vi.fn>; remove: ReturnType<typeof vi.fn> };
+  admit?: (tabId: number) => boolean;
+}) {
+  const { now, drops } = options;
+  const settings = defaultSettings();
+  const tracker = createConnectionTracker({ area: createMemoryArea().area, limits: () => settings.reliability, drops, now });
+  const exportState = createExportState({ area: createMemoryArea().area, drops, now });
+  const processor = createReportProcessor({
+    tracker,
+    outbox: options.outbox as unknown as Outbox,
+    exportState,
+    createWindow: () => createQualityWindow({ thresholds: () => settings.quality }),
+    history: createQualityHistory({ maxPointsPerGroup: 10, maxGroups: 100 }),
+    drops,
+    settings: () => settings,
+    now,
+    onOutboxChanged: () => {},
+    admitNewConnection: options.admit,
+  });
+  return { tracker, processor, settings, exportState };
+}
+
 describe('report processor admission of new connections', () => {
   let now: number;
   let drops: ReturnType<typeof createDropCounter>;
   let outbox: { put: ReturnType<typeof vi.fn>; remove: ReturnType<typeof vi.fn> };
 
   function setup(admit?: (tabId: number) => boolean) {
-    const settings = defaultSettings();
-    const tracker = createConnectionTracker({ area: createMemoryArea().area, limits: () => settings.reliability, drops, now: () => now });
-    const processor = createReportProcessor({
-      tracker,
-      outbox: outbox as unknown as Outbox,
-      history: createQualityHistory({ maxPointsPerGroup: 10, maxGroups: 100 }),
-      drops,
-      settings: () => settings,
-      now: () => now,
-      onOutboxChanged: () => {},
-      admitNewConnection: admit,
-    });
-    return { tracker, processor, settings };
+    return createProcessorUnderTest({ now: () => now, drops, outbox, admit });
   }
 
   beforeEach(() => {
@@ -62,7 +81,8 @@ describe('report processor admission of new connections', () => {
     processor.process(report(1, 'known'));
 
     expect(tracker.list().map((entry) => entry.pcId)).toEqual(['known']);
-    expect(outbox.put).toHaveBeenCalledTimes(2);
+    // Its first snapshot went at once; the second waits for the push interval.
+    expect(outbox.put).toHaveBeenCalledTimes(1);
     expect(processor.accepted()).toBe(2);
   });
 
@@ -103,5 +123,113 @@ describe('relay and background batch limits', () => {
     expect(MAX_REPORTS_PER_BATCH).toBe(RELAY_MAX_REPORTS_PER_BATCH);
     const full = Array.from({ length: RELAY_MAX_REPORTS_PER_BATCH }, (_, i) => report(1, `pc-${i}`).report);
     expect(parseInboundBatch(full, { tab: { id: 1 }, frameId: 0, url: 'https://call.example/' }).ok).toBe(true);
+  });
+});
+
+describe('report processor push cadence and call identity', () => {
+  const samples = loadFixture('chromium-av-loopback').pcs[0]!.samples!;
+  let now: number;
+  let drops: ReturnType<typeof createDropCounter>;
+  let outbox: { put: ReturnType<typeof vi.fn>; remove: ReturnType<typeof vi.fn> };
+
+  function setup() {
+    const created = createProcessorUnderTest({ now: () => now, drops, outbox });
+    created.processor.start();
+    return created;
+  }
+
+  function statsReport(tabId: number, pcId: string, state: 'new' | 'connected', stats: RtcStat[]): InboundReport {
+    return {
+      source: { tabId, frameId: 0, url: 'https://call.example/room?secret=1' },
+      platform: 'custom',
+      origin: 'https://call.example',
+      report: { event: 'stats', pcId, seq: 1, state, stats },
+    };
+  }
+
+  /** Reports every 2 s (the poll interval) for `seconds`, alternating the two recorded samples. */
+  function poll(processor: ReturnType<typeof setup>['processor'], tabId: number, pcId: string, seconds: number) {
+    for (let t = 0; t < seconds; t += 2) {
+      now += 2_000;
+      vi.advanceTimersByTime(2_000);
+      processor.process(statsReport(tabId, pcId, 'connected', samples[(t / 2) % 2]!));
+    }
+  }
+
+  beforeEach(() => {
+    fakeBrowser.reset();
+    vi.useFakeTimers();
+    now = 1_764_600_000_000;
+    drops = createDropCounter();
+    outbox = { put: vi.fn(), remove: vi.fn() };
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('tracks a never-connected connection without RTP but gives it no group', () => {
+    const { tracker, processor, exportState } = setup();
+    for (let i = 0; i < 10; i++) processor.process(statsReport(1, 'idle', 'new', [{ id: 'P', type: 'peer-connection', timestamp: 1 } as RtcStat]));
+    vi.advanceTimersByTime(60_000);
+    expect(tracker.size()).toBe(1);
+    expect(outbox.put).not.toHaveBeenCalled();
+    expect(exportState.counters().started).toEqual({});
+  });
+
+  it('pushes a connected connection at once, then once per push interval while reports come every poll', () => {
+    const { processor, settings } = setup();
+    processor.process(statsReport(1, 'pc', 'connected', samples[0]!));
+    expect(outbox.put).toHaveBeenCalledTimes(1);
+    const [, key, first] = outbox.put.mock.calls[0]! as [string, Record<string, string>, string];
+    expect(Object.keys(key)).toEqual(['platform', 'origin', 'call_id', 'peer_connection_id']);
+    expect(key.origin).toBe('https://call.example');
+    expect(first).toContain('webrtc_connection_start_timestamp_seconds');
+
+    poll(processor, 1, 'pc', 30);
+    // 30 s of reports at 2 s: 15 reports, 3 pushes (10 s each) after the first.
+    expect(outbox.put).toHaveBeenCalledTimes(1 + 30_000 / settings.pushIntervalMs);
+    const last = outbox.put.mock.calls.at(-1)![2] as string;
+    expect(last).toMatch(/^webrtc_packet_loss_ratio\{kind="audio",direction="inbound"\} /m);
+    expect(last).toContain('webrtc_quality_class{class=');
+  });
+
+  it('gives the connections of one tab one call id, another tab another, and never takes one from the page', () => {
+    const { processor } = setup();
+    processor.process(statsReport(1, 'a', 'connected', samples[0]!));
+    processor.process(statsReport(1, 'b', 'connected', samples[0]!));
+    processor.process(statsReport(2, 'a', 'connected', samples[0]!));
+    const keys = outbox.put.mock.calls.map((call) => call[1] as Record<string, string>);
+    expect(keys).toHaveLength(3);
+    expect(keys[0]!.call_id).toBe(keys[1]!.call_id);
+    expect(keys[2]!.call_id).not.toBe(keys[0]!.call_id);
+    expect(keys[0]!.call_id).toMatch(/^[a-z0-9]{12}$/);
+    expect(new Set(keys.map((key) => key.peer_connection_id)).size).toBe(3);
+  });
+
+  it('deletes an ended connection’s group at once under the key it was pushed with, and counts it by final class', () => {
+    const { processor, exportState } = setup();
+    processor.process(statsReport(1, 'pc', 'connected', samples[0]!));
+    poll(processor, 1, 'pc', 10);
+    const key = outbox.put.mock.calls[0]![1];
+    processor.process({ ...statsReport(1, 'pc', 'connected', []), report: { event: 'ended', pcId: 'pc', seq: 9, reason: 'closed' } });
+    expect(outbox.remove).toHaveBeenCalledTimes(1);
+    expect(outbox.remove).toHaveBeenCalledWith(outbox.put.mock.calls[0]![0], key);
+    expect(exportState.counters()).toEqual({ started: { custom: 1 }, ended: { 'custom/good': 1 } });
+    const puts = outbox.put.mock.calls.length;
+    vi.advanceTimersByTime(60_000);
+    expect(outbox.put).toHaveBeenCalledTimes(puts);
+  });
+
+  it('deletes the group under its old key when the export profile changes, and pushes under the new one', () => {
+    const { processor, settings } = setup();
+    processor.process(statsReport(1, 'pc', 'connected', samples[0]!));
+    const [groupId, oldKey] = outbox.put.mock.calls[0]! as [string, Record<string, string>];
+    settings.exportProfile = 'legacy';
+    poll(processor, 1, 'pc', 10);
+    expect(outbox.remove).toHaveBeenCalledTimes(1);
+    expect(outbox.remove.mock.calls[0]![0]).toMatch(new RegExp(`^${groupId}~`));
+    expect(outbox.remove.mock.calls[0]![1]).toEqual(oldKey);
+    expect(outbox.put.mock.calls.at(-1)![1]).toEqual({ peerConnectionId: groupId });
+    expect(outbox.put.mock.calls.at(-1)![2]).toContain('inbound_rtp_bytesReceived');
   });
 });

@@ -22,6 +22,9 @@ const BASE: ExporterSelfMetrics = {
   lastSuccessAt: 1_700_000_000_500,
   drops: { 'queue-full': 7, 'rate-limit': 2 },
   degraded: true,
+  outboxMaxGroups: 500,
+  pushIntervalSeconds: 10,
+  calls: { started: { teams: 3, custom: 1 }, ended: { 'teams/poor': 1, 'teams/good': 1, 'bogus/poor': 1, 'teams/awful': 1 } },
 };
 
 function valueOf(text: string, name: string, labels: Record<string, string> = {}): string | undefined {
@@ -31,6 +34,19 @@ function valueOf(text: string, name: string, labels: Record<string, string> = {}
 }
 
 describe('encodeExporterMetrics', () => {
+  it('exports the call counters by platform and final class, the outbox cap and the push interval', () => {
+    const text = encodeExporterMetrics(BASE, {});
+    expect(valueOf(text, 'webrtc_connections_started_total', { platform: 'teams' })).toBe('3');
+    expect(valueOf(text, 'webrtc_connections_ended_total', { platform: 'teams', quality_class: 'poor' })).toBe('1');
+    expect(valueOf(text, 'webrtc_connections_ended_total', { platform: 'teams', quality_class: 'good' })).toBe('1');
+    // Keys outside the known shapes are never exported.
+    expect(text).not.toContain('bogus');
+    expect(text).not.toContain('awful');
+    expect(text).toContain('# TYPE webrtc_connections_ended_total counter');
+    expect(valueOf(text, 'webrtc_exporter_outbox_max_groups')).toBe('500');
+    expect(valueOf(text, 'webrtc_exporter_push_interval_seconds')).toBe('10');
+  });
+
   it('exports push, delete and report totals as counters', () => {
     const text = encodeExporterMetrics(BASE, { agent_id: 'a1' });
     expect(valueOf(text, 'webrtc_exporter_pushes_total')).toBe('12');
@@ -83,7 +99,7 @@ describe('encodeExporterMetrics', () => {
   });
 
   it('uses conventional names only', () => {
-    for (const sample of samplesOf(encodeExporterMetrics(BASE, {}))) expect(sample.name).toMatch(/^webrtc_exporter_[a-z0-9_]+$/);
+    for (const sample of samplesOf(encodeExporterMetrics(BASE, {}))) expect(sample.name).toMatch(/^webrtc_(exporter_[a-z0-9_]+|connections_(started|ended)_total)$/);
   });
 });
 
@@ -103,7 +119,9 @@ describe('exporterMetricsFromHealth', () => {
       drops: { stale: 5 },
       reportsAccepted: 77,
     };
-    expect(exporterMetricsFromHealth(health)).toEqual({
+    const extra = { outboxMaxGroups: 500, pushIntervalSeconds: 10, calls: { started: {}, ended: {} } };
+    expect(exporterMetricsFromHealth(health, extra)).toEqual({
+      ...extra,
       pushesOk: 8, pushesFailed: 4, deletesOk: 6, breakerState: 'half-open', outboxGroups: 2, outboxBytes: 100,
       pendingDeletes: 1, rejectedGroups: 2, connections: 3, reportsAccepted: 77, lastSuccessAt: 7_000,
       drops: { stale: 5 }, degraded: true,

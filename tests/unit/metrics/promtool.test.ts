@@ -43,7 +43,8 @@ describe('promtool check metrics', () => {
       {
         pushesOk: 10, pushesFailed: 2, deletesOk: 1, breakerState: 'half-open', outboxGroups: 3, outboxBytes: 4096,
         pendingDeletes: 1, rejectedGroups: 0, connections: 2, reportsAccepted: 50, lastSuccessAt: 1_700_000_000_000,
-        drops: { 'queue-full': 3, 'rate-limit': 1 }, degraded: false,
+        drops: { 'queue-full': 3, 'rate-limit': 1 }, degraded: false, outboxMaxGroups: 500, pushIntervalSeconds: 10,
+        calls: { started: { teams: 2 }, ended: { 'teams/fair': 1 } },
       },
       LABELS,
     );

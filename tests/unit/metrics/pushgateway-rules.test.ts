@@ -33,7 +33,8 @@ describe('what the Pushgateway requires across groups', () => {
       encodeExporterMetrics(
         {
           pushesOk: 1, pushesFailed: 0, deletesOk: 0, breakerState: 'closed', outboxGroups: 0, outboxBytes: 0, pendingDeletes: 0,
-          rejectedGroups: 0, connections: 1, reportsAccepted: 1, lastSuccessAt: 1, drops: { x: 1 }, degraded: false,
+          rejectedGroups: 0, connections: 1, reportsAccepted: 1, lastSuccessAt: 1, drops: { x: 1 }, degraded: false, outboxMaxGroups: 500, pushIntervalSeconds: 10,
+        calls: { started: { teams: 2 }, ended: { 'teams/fair': 1 } },
         },
         {},
       ),

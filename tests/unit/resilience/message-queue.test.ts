@@ -48,33 +48,34 @@ describe('message queue', () => {
     expect(queue.stats()).toMatchObject({ processed: 3, waiting: 0, inFlight: 0 });
   });
 
-  it('replaces a waiting item by a newer one of the same key, keeping its turn, and counts no drop', async () => {
+  it('keeps every item of a key, in order, since each report feeds its connection window', async () => {
     const { queue, processed, drops } = queueOf();
     expect(queue.enqueue({ key: 'a', n: 1 })).toBe('queued');
     expect(queue.enqueue({ key: 'b', n: 2 })).toBe('queued');
-    expect(queue.enqueue({ key: 'a', n: 3 })).toBe('coalesced');
+    expect(queue.enqueue({ key: 'a', n: 3 })).toBe('queued');
     await queue.idle();
     expect(processed).toEqual([
-      { key: 'a', n: 3 },
+      { key: 'a', n: 1 },
       { key: 'b', n: 2 },
+      { key: 'a', n: 3 },
     ]);
-    expect(queue.stats().coalesced).toBe(1);
     expect(drops.total()).toBe(0);
   });
 
-  it('merges a waiting item with a newer one when told how', async () => {
-    const { queue, processed } = queueOf({ merge: (older, newer) => ({ key: older.key, n: older.n + newer.n }) });
-    queue.enqueue({ key: 'a', n: 1 });
-    queue.enqueue({ key: 'a', n: 2 });
+  it('drops the oldest item of the busiest owner on overflow, so a flooding tab cannot push out a quiet one', async () => {
+    const { queue, processed, drops } = queueOf({ maxSize: 3, ownerOf: (item) => item.key.split(':')[0]! });
+    queue.enqueue({ key: 'quiet:1', n: 0 });
+    for (let n = 1; n <= 5; n++) queue.enqueue({ key: `flood:${n}`, n });
     await queue.idle();
-    expect(processed).toEqual([{ key: 'a', n: 3 }]);
+    expect(processed.map((item) => item.key)).toEqual(['quiet:1', 'flood:4', 'flood:5']);
+    expect(drops.snapshot()['queue-overflow']).toBe(3);
   });
 
   it.each([
     { cap: 1, keys: ['a', 'b', 'c'], processed: ['c'], overflow: 2 },
     { cap: 2, keys: ['a', 'b', 'c'], processed: ['b', 'c'], overflow: 1 },
     { cap: 3, keys: ['a', 'b', 'c'], processed: ['a', 'b', 'c'], overflow: 0 },
-    { cap: 2, keys: ['a', 'b', 'a', 'a'], processed: ['a', 'b'], overflow: 0 },
+    { cap: 2, keys: ['a', 'b', 'a', 'a'], processed: ['a', 'a'], overflow: 2 },
   ])('with room for $cap drops the oldest waiting items past it ($keys)', async ({ cap, keys, processed, overflow }) => {
     const { queue, processed: done, drops } = queueOf({ maxSize: cap });
     keys.forEach((key, n) => queue.enqueue({ key, n }));

@@ -45,4 +45,15 @@ describe('public/managed_schema.json', () => {
     walk(file);
     expect([...keys].filter((key) => !allowed.has(key))).toEqual([]);
   });
+
+  it('puts minimum and maximum on integers only, since Chrome refuses the schema (and the extension) otherwise', () => {
+    const misplaced: string[] = [];
+    const walk = (node: Record<string, unknown>, at: string) => {
+      if (node.type !== 'integer' && ('minimum' in node || 'maximum' in node)) misplaced.push(at);
+      for (const [name, child] of Object.entries((node.properties ?? {}) as Record<string, Record<string, unknown>>)) walk(child, `${at}.${name}`);
+      if (node.items) walk(node.items as Record<string, unknown>, `${at}[]`);
+    };
+    walk(file, 'settings');
+    expect(misplaced).toEqual([]);
+  });
 });

@@ -58,7 +58,7 @@ describe('repairSettings', () => {
       { version: 99, agentId: 'from-the-future', newFeature: { x: 1 }, intervalMs: 5_000 },
       ['version'],
       (s) => {
-        expect(s.version).toBe(1);
+        expect(s.version).toBe(2);
         expect(s.agentId).toBe('from-the-future');
         expect(s.intervalMs).toBe(5_000);
       },
@@ -75,6 +75,49 @@ describe('repairSettings', () => {
     ['a garbage version', { version: 'one', agentId: 'a' }, ['version'], (s) => expect(s.agentId).toBe('a')],
     ['a version older than any migration', { version: 0, agentId: 'b' }, ['version'], (s) => expect(s.agentId).toBe('b')],
     ['nothing stored', undefined, [], (s) => expect(s).toEqual(defaults)],
+    [
+      'version 1 with legacy naming (migrated to the legacy profile)',
+      { version: 1, namingMode: 'legacy', agentId: 'a' },
+      [],
+      (s) => {
+        expect(s.exportProfile).toBe('legacy');
+        expect(s).not.toHaveProperty('namingMode');
+      },
+    ],
+    [
+      'version 1 with conventional naming (migrated to the quality default)',
+      { version: 1, namingMode: 'conventional' },
+      [],
+      (s) => expect(s.exportProfile).toBe('quality'),
+    ],
+    [
+      'a push interval below the poll interval (only that field is reset)',
+      { version: 2, intervalMs: 5_000, pushIntervalMs: 3_000, agentId: 'kept' },
+      ['pushIntervalMs'],
+      (s) => {
+        expect(s.pushIntervalMs).toBe(defaults.pushIntervalMs);
+        expect(s.intervalMs).toBe(5_000);
+        expect(s.agentId).toBe('kept');
+      },
+    ],
+    [
+      'a stale timeout shorter than three polls',
+      { version: 2, intervalMs: 10_000, pushIntervalMs: 20_000, reliability: { staleConnectionMs: 15_000, queueMaxSize: 7 } },
+      ['reliability.staleConnectionMs'],
+      (s) => {
+        expect(s.reliability.staleConnectionMs).toBe(defaults.reliability.staleConnectionMs);
+        expect(s.reliability.queueMaxSize).toBe(7);
+      },
+    ],
+    [
+      'a fair loss threshold above the poor one',
+      { version: 2, quality: { lossFair: 0.03, lossPoor: 0.02, rttFairSeconds: 0.3 } },
+      ['quality.lossPoor'],
+      (s) => {
+        expect(s.quality.lossPoor).toBe(defaults.quality.lossPoor);
+        expect(s.quality.rttFairSeconds).toBe(0.3);
+      },
+    ],
   ])('repairs %s field by field and reports it', (_, stored, invalid, check) => {
     const result = repairSettings(stored);
     expect(result.invalidFields.sort()).toEqual([...invalid].sort());

@@ -1,0 +1,120 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { createPushScheduler, type PlannedPush } from '../../../utils/export/push-scheduler';
+
+const KEY = { peer_connection_id: 'g1' };
+
+function setup(bodies: Record<string, () => string | null>, pushIntervalMs = 10_000) {
+  const outbox = { put: vi.fn(), remove: vi.fn() };
+  const onOutboxChanged = vi.fn();
+  const collect = vi.fn((groupId: string): PlannedPush | null => {
+    const body = bodies[groupId]?.() ?? null;
+    return body === null ? null : { groupingKey: { peer_connection_id: groupId }, body };
+  });
+  const scheduler = createPushScheduler({ pushIntervalMs: () => pushIntervalMs, collect, outbox, onOutboxChanged });
+  return { scheduler, outbox, onOutboxChanged, collect };
+}
+
+describe('push scheduler', () => {
+  beforeEach(() => {
+    fakeBrowser.reset();
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('pushes a new group’s first snapshot at once, then once per push interval', () => {
+    let n = 0;
+    const { scheduler, outbox, onOutboxChanged } = setup({ g1: () => `body ${++n}\n` });
+    scheduler.start();
+    scheduler.add('g1', true);
+    expect(outbox.put).toHaveBeenCalledTimes(1);
+    expect(outbox.put).toHaveBeenLastCalledWith('g1', KEY, 'body 1\n');
+    expect(onOutboxChanged).toHaveBeenCalledTimes(1);
+
+    vi.advanceTimersByTime(9_999);
+    expect(outbox.put).toHaveBeenCalledTimes(1);
+    vi.advanceTimersByTime(1);
+    expect(outbox.put).toHaveBeenCalledTimes(2);
+    vi.advanceTimersByTime(50_000);
+    expect(outbox.put).toHaveBeenCalledTimes(7);
+    expect(scheduler.stats()).toMatchObject({ pushed: 7, ticks: 6 });
+  });
+
+  it('does not push at once a group it learns about again after a worker restart', () => {
+    const { scheduler, outbox } = setup({ g1: () => 'body\n' });
+    scheduler.start();
+    scheduler.add('g1', false);
+    expect(outbox.put).not.toHaveBeenCalled();
+    vi.advanceTimersByTime(10_000);
+    expect(outbox.put).toHaveBeenCalledTimes(1);
+  });
+
+  it('skips a body equal to the group’s previous one, and counts it', () => {
+    let body = 'same\n';
+    const { scheduler, outbox, onOutboxChanged } = setup({ g1: () => body });
+    scheduler.start();
+    scheduler.add('g1', true);
+    vi.advanceTimersByTime(30_000);
+    expect(outbox.put).toHaveBeenCalledTimes(1);
+    expect(onOutboxChanged).toHaveBeenCalledTimes(1);
+    expect(scheduler.stats().skippedIdentical).toBe(3);
+    body = 'changed\n';
+    vi.advanceTimersByTime(10_000);
+    expect(outbox.put).toHaveBeenCalledTimes(2);
+    expect(outbox.put).toHaveBeenLastCalledWith('g1', KEY, 'changed\n');
+  });
+
+  it('puts nothing for a group with nothing new to say', () => {
+    const { scheduler, outbox } = setup({ g1: () => null });
+    scheduler.start();
+    scheduler.add('g1', true);
+    vi.advanceTimersByTime(20_000);
+    expect(outbox.put).not.toHaveBeenCalled();
+  });
+
+  it('deletes an ended group at once and pushes it no more', () => {
+    const { scheduler, outbox, onOutboxChanged, collect } = setup({ g1: () => `${Math.random()}` });
+    scheduler.start();
+    scheduler.add('g1', true);
+    vi.advanceTimersByTime(3_000);
+    scheduler.remove('g1', KEY);
+    expect(outbox.remove).toHaveBeenCalledWith('g1', KEY);
+    expect(onOutboxChanged).toHaveBeenCalledTimes(2);
+    const calls = collect.mock.calls.length;
+    vi.advanceTimersByTime(60_000);
+    expect(collect.mock.calls.length).toBe(calls);
+    expect(scheduler.size()).toBe(0);
+  });
+
+  it('applies a changed push interval from the next tick', () => {
+    let interval = 10_000;
+    const outbox = { put: vi.fn(), remove: vi.fn() };
+    let n = 0;
+    const scheduler = createPushScheduler({
+      pushIntervalMs: () => interval,
+      collect: () => ({ groupingKey: KEY, body: `${++n}` }),
+      outbox,
+      onOutboxChanged: () => {},
+    });
+    scheduler.start();
+    scheduler.add('g1', false);
+    interval = 30_000;
+    vi.advanceTimersByTime(10_000); // the tick armed with the old interval
+    expect(outbox.put).toHaveBeenCalledTimes(1);
+    vi.advanceTimersByTime(29_999);
+    expect(outbox.put).toHaveBeenCalledTimes(1);
+    vi.advanceTimersByTime(1);
+    expect(outbox.put).toHaveBeenCalledTimes(2);
+  });
+
+  it('stops ticking when stopped', () => {
+    const { scheduler, outbox } = setup({ g1: () => `${Math.random()}` });
+    scheduler.start();
+    scheduler.add('g1', false);
+    scheduler.stop();
+    vi.advanceTimersByTime(60_000);
+    expect(outbox.put).not.toHaveBeenCalled();
+  });
+});
