@@ -88,9 +88,15 @@ export function createRelay(ctx: ContentScriptContext, win: Window = window): Re
   });
   const heartbeat = setInterval(checkHeartbeat, HEARTBEAT_MS);
 
-  /** The extension context still exists: only then does anything this relay sends arrive. */
+  /**
+   * The extension context still exists: only then does anything this relay sends arrive. When it
+   * is found gone (uninstall, update: `browser.runtime.id` unset), the relay stops, and the hook with it.
+   */
   function contextAlive(): boolean {
-    return !stopped && browser.runtime?.id != null;
+    if (stopped) return false;
+    if (browser.runtime?.id != null) return true;
+    stop();
+    return false;
   }
 
   function setConfig(value: unknown): void {
@@ -104,7 +110,8 @@ export function createRelay(ctx: ContentScriptContext, win: Window = window): Re
   }
 
   function onHookMessage(message: HookMessage): void {
-    if (stopped) return;
+    // Not acknowledged once the context is gone: the hook then stops calling getStats().
+    if (!contextAlive()) return;
     switch (message.t) {
       case 'hookReports':
         channel.send({ t: 'ack', id: typeof message.id === 'number' ? message.id : 0 });

@@ -230,6 +230,15 @@ describe('page hardening: a hostile or sloppy page cannot break capture silently
         close: print(RTCPeerConnection.prototype.close),
         toString: print(Function.prototype.toString),
         hookGlobal: 'hook' in window,
+        // Documented, not hidden: what a constructor error's stack shows.
+        stack: (() => {
+          try {
+            new RTCPeerConnection({ iceServers: [{ urls: 'not-a-url' }] });
+            return '';
+          } catch (error) {
+            return String((error as Error).stack);
+          }
+        })(),
       };
     });
     expect(seen.symbols.filter((key) => key.includes('webrtc'))).toEqual([]);
@@ -237,5 +246,6 @@ describe('page hardening: a hostile or sloppy page cannot break capture silently
     expect(seen.close).toBe('function close() { [native code] }');
     expect(seen.toString).toBe('function toString() { [native code] }');
     expect(seen.hookGlobal).toBe(false);
+    console.info(`[hardening] a constructor error's stack as the page sees it: ${JSON.stringify(seen.stack)}`);
   });
 });

@@ -67,6 +67,17 @@ function reportsToHook(batch: unknown): void {
   hookSide.send({ t: 'hookReports', id: 1, d: batch });
 }
 
+/** Forwards to the background settle only when released: one message stays in flight. */
+function holdForwards(): { release(): void } {
+  let settle: () => void = () => {};
+  send.mockImplementation(((type: string, data: unknown) => {
+    if (type === 'getHookConfig') return Promise.resolve(CONFIG);
+    forwarded.push(data);
+    return new Promise<unknown>((resolve) => (settle = () => resolve({ accepted: 1, rejected: 0 })));
+  }) as unknown as typeof sendMessage);
+  return { release: () => settle() };
+}
+
 async function startRelay(): Promise<Relay> {
   ctx = new ContentScriptContext('relay');
   const relay = createRelay(ctx);
@@ -236,12 +247,7 @@ describe('createRelay', () => {
   });
 
   it('has one message to the background in flight at a time and coalesces meanwhile', async () => {
-    let release: () => void = () => {};
-    send.mockImplementation(((type: string, data: unknown) => {
-      if (type === 'getHookConfig') return Promise.resolve(CONFIG);
-      forwarded.push(data);
-      return new Promise<unknown>((resolve) => (release = () => resolve({ accepted: 1, rejected: 0 })));
-    }) as unknown as typeof sendMessage);
+    const { release } = holdForwards();
     await startRelay();
     reportsToHook([stats('p1', 0)]);
     await vi.advanceTimersByTimeAsync(RELAY_FLUSH_DELAY_MS);
@@ -275,6 +281,15 @@ describe('createRelay', () => {
     expect(forwarded).toEqual([]);
   });
 
+  it('stops the hook, without acknowledging, when the hook reports after the extension context is gone (uninstall)', async () => {
+    await startRelay();
+    fakeBrowser.runtime.id = undefined as unknown as string; // no event says so: the relay finds out on the next report
+    reportsToHook([stats('p1', 0)]);
+    expect(hookStops).toBe(1);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(forwarded).toEqual([]);
+  });
+
   it('keeps forwarding after a forged "content-script-started" event aborted WXT’s context, and counts it', async () => {
     const relay = await startRelay();
     // What a page can do: dispatch WXT's event under its name with another messageId.
@@ -293,12 +308,7 @@ describe('createRelay', () => {
   });
 
   it('forwards ended reports at once, without the coalescing delay, even with a message in flight', async () => {
-    let release: () => void = () => {};
-    send.mockImplementation(((type: string, data: unknown) => {
-      if (type === 'getHookConfig') return Promise.resolve(CONFIG);
-      forwarded.push(data);
-      return new Promise<unknown>((resolve) => (release = () => resolve({ accepted: 1, rejected: 0 })));
-    }) as unknown as typeof sendMessage);
+    const { release } = holdForwards();
     await startRelay();
     reportsToHook([stats('p1', 0)]);
     await vi.advanceTimersByTimeAsync(RELAY_FLUSH_DELAY_MS);
