@@ -14,6 +14,9 @@ export default defineContentScript({
   matchAboutBlank: true,
   matchOriginAsFallback: true,
   registration: 'runtime',
+  // An anonymous IIFE: WXT's default `var hook = (function…)()` would declare a global `hook` in
+  // the page's own world, and a page script with a top-level `let hook` would fail to run.
+  globalName: false,
   main() {
     installPeerConnectionHook(window);
   },

@@ -13,6 +13,9 @@ export default defineContentScript({
   matchAboutBlank: true,
   matchOriginAsFallback: true,
   registration: 'runtime',
+  // WXT would also announce this script's start (event name with the extension id) to the page by
+  // window.postMessage: a fingerprint, and the name a page needs to forge that event.
+  noScriptStartedPostMessage: true,
   main(ctx) {
     startRelay(ctx);
   },

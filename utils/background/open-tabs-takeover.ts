@@ -46,8 +46,9 @@ export async function takeOverOpenTabs(deps: TakeoverDeps): Promise<TakeoverResu
       const probes = await deps.scripting.executeScript({
         target: { tabId, allFrames: true },
         world: 'MAIN',
-        // Serialised into the page, so it cannot import HOOK_MARKER; a unit test keeps the key equal.
-        func: () => typeof (window as unknown as Record<symbol, unknown>)[Symbol.for('webrtc-stats-exporter/page-hook')] === 'function',
+        // A running hook cancels its probe event (page-channel.ts PROBE_EVENT). Serialised into the
+        // page, so it cannot import the name; a unit test keeps it equal.
+        func: () => !window.dispatchEvent(new CustomEvent('webrtc-stats-exporter/page/probe', { cancelable: true })),
       });
       const frameIds = probes.filter((probe) => probe.result === false).map((probe) => probe.frameId);
       if (frameIds.length) {

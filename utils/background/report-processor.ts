@@ -153,7 +153,7 @@ export function createReportProcessor(deps: ReportProcessorDeps) {
     const stats = report.stats.length > cap ? report.stats.slice(0, cap) : report.stats;
     if (stats.length < report.stats.length) deps.drops.count('stats-over-cap', report.stats.length - stats.length);
 
-    const { entry, evicted } = deps.tracker.upsert({
+    const upserted = deps.tracker.upsert({
       tabId: source.tabId,
       frameId: source.frameId,
       pcId: report.pcId,
@@ -161,6 +161,9 @@ export function createReportProcessor(deps: ReportProcessorDeps) {
       platform: item.platform,
       state: report.state,
     });
+    // Refused (counted by the tracker): only connected calls left to make room, which a newcomer never displaces.
+    if (!upserted) return;
+    const { entry, evicted } = upserted;
     if (evicted.length) deleteGroups(evicted);
     accepted++;
     const at = deps.now();

@@ -34,6 +34,11 @@ export const trackedConnectionSchema = z
     ...connectionUpdateSchema.shape,
     startedAt: z.number().nonnegative(),
     lastReportAt: z.number().nonnegative(),
+    /**
+     * When it was first reported connected. A connected connection is a call: a new connection
+     * (real or invented by the page) never evicts it. Absent in layouts saved before it existed.
+     */
+    connectedAt: z.number().nonnegative().optional(),
   })
   .refine((entry) => entry.lastReportAt >= entry.startedAt, {
     message: 'lastReportAt is before startedAt',
@@ -79,6 +84,9 @@ export interface UpsertResult {
   evicted: TrackedConnection[];
 }
 
+/** Drop reasons of new connections refused because every entry that could make room is a connected call. */
+export const TRACKER_REFUSED = { tabFull: 'tracker-refused-tab-full', totalFull: 'tracker-refused-total-full' } as const;
+
 export interface RestoreResult {
   restored: number;
   invalid: InvalidTrackedEntry[];
@@ -95,8 +103,13 @@ export interface TrackerStats {
 export interface ConnectionTracker {
   /** Loads the saved connections, validating each; invalid ones are returned and kept for {@link takeInvalid}. */
   restore(): Promise<RestoreResult>;
-  /** Records a report of a connection, creating it (with a new group id) if needed and evicting past the caps. */
-  upsert(update: ConnectionUpdate): UpsertResult;
+  /**
+   * Records a report of a connection, creating it (with a new group id) if needed and evicting
+   * past the caps: the least recently updated connection that never connected goes first. A new
+   * connection never evicts a connected one: when only connected ones are left it is refused
+   * (null, counted as {@link TRACKER_REFUSED}), so reports a page invents cannot displace a call.
+   */
+  upsert(update: ConnectionUpdate): UpsertResult | null;
   get(tabId: number, frameId: number, pcId: string): TrackedConnection | undefined;
   end(tabId: number, frameId: number, pcId: string): TrackedConnection[];
   endFrame(tabId: number, frameId: number): TrackedConnection[];
@@ -195,29 +208,56 @@ export function createConnectionTracker(options: ConnectionTrackerOptions): Conn
     return removed;
   }
 
-  function leastRecentlyUpdated(keys: Iterable<string>): string | undefined {
+  /** The least recently updated of `keys`; with `unconnectedOnly`, among those never connected. */
+  function leastRecentlyUpdated(keys: Iterable<string>, unconnectedOnly: boolean): string | undefined {
     let oldestKey: string | undefined;
     let oldestAt = Infinity;
     for (const key of keys) {
-      const at = entries.get(key)?.lastReportAt ?? Infinity;
-      if (oldestKey === undefined || at < oldestAt) {
+      const entry = entries.get(key);
+      if (!entry || (unconnectedOnly && entry.connectedAt !== undefined)) continue;
+      if (oldestKey === undefined || entry.lastReportAt < oldestAt) {
         oldestKey = key;
-        oldestAt = at;
+        oldestAt = entry.lastReportAt;
       }
     }
     return oldestKey;
   }
 
-  /** Evicts least recently updated connections until adding `incoming` more keeps the per-tab cap (of `tabId`, or of every tab) and the total cap. */
-  function makeRoom(tabId: number | undefined, incoming: number): TrackedConnection[] {
+  /** Never-connected connections go first; connected ones only when `mayEvictCalls` (caps lowered). */
+  function evictionCandidate(keys: Iterable<string>, mayEvictCalls: boolean): string | undefined {
+    const list = [...keys];
+    return leastRecentlyUpdated(list, true) ?? (mayEvictCalls ? leastRecentlyUpdated(list, false) : undefined);
+  }
+
+  /**
+   * Evicts until adding `incoming` more keeps the per-tab cap (of `tabId`, or of every tab) and
+   * the total cap. For a new connection (`incoming` > 0) only never-connected entries may go, and
+   * when they are not enough nothing is evicted and null is returned (the newcomer is refused).
+   */
+  function makeRoom(tabId: number | undefined, incoming: number): TrackedConnection[] | null {
     const limits = options.limits();
     const perTab = Math.max(1, limits.maxConnectionsPerTab);
     const total = Math.max(1, limits.maxConnectionsTotal);
-    const evicted: TrackedConnection[] = [];
+    const mayEvictCalls = incoming === 0;
     const tabs = tabId === undefined ? [...byTab.keys()] : [tabId];
+    if (!mayEvictCalls && tabId !== undefined) {
+      const unconnected = (keys: Iterable<string>) => [...keys].filter((key) => entries.get(key)?.connectedAt === undefined).length;
+      const tabKeys = byTab.get(tabId) ?? new Set<string>();
+      const fromTab = Math.max(0, tabKeys.size + incoming - perTab);
+      if (unconnected(tabKeys) < fromTab) {
+        options.drops.count(TRACKER_REFUSED.tabFull);
+        return null;
+      }
+      const fromAll = Math.max(0, entries.size - fromTab + incoming - total);
+      if (unconnected(entries.keys()) - fromTab < fromAll) {
+        options.drops.count(TRACKER_REFUSED.totalFull);
+        return null;
+      }
+    }
+    const evicted: TrackedConnection[] = [];
     for (const tab of tabs) {
       while ((byTab.get(tab)?.size ?? 0) + incoming > perTab) {
-        const key = leastRecentlyUpdated(byTab.get(tab) ?? []);
+        const key = evictionCandidate(byTab.get(tab) ?? [], mayEvictCalls);
         const entry = key === undefined ? undefined : removeKey(key);
         if (!entry) break;
         evictions.tabCap++;
@@ -226,7 +266,7 @@ export function createConnectionTracker(options: ConnectionTrackerOptions): Conn
       }
     }
     while (entries.size + incoming > total) {
-      const key = leastRecentlyUpdated(entries.keys());
+      const key = evictionCandidate(entries.keys(), mayEvictCalls);
       const entry = key === undefined ? undefined : removeKey(key);
       if (!entry) break;
       evictions.totalCap++;
@@ -353,18 +393,21 @@ export function createConnectionTracker(options: ConnectionTrackerOptions): Conn
       const existing = entries.get(key);
       if (existing) {
         const structural = existing.origin !== origin || existing.platform !== platform;
+        const becameCall = existing.connectedAt === undefined && state === 'connected';
         const entry: TrackedConnection = {
           ...existing,
           origin,
           platform,
           state,
           lastReportAt: Math.max(existing.lastReportAt, at),
+          ...(becameCall ? { connectedAt: at } : {}),
         };
         entries.set(key, entry);
-        schedulePersist(structural ? persistDelayMs : lazyPersistDelayMs);
+        schedulePersist(structural || becameCall ? persistDelayMs : lazyPersistDelayMs);
         return { entry, isNew: false, evicted: [] };
       }
       const evicted = makeRoom(tabId, 1);
+      if (!evicted) return null;
       const entry: TrackedConnection = {
         groupId: uniqueGroupId(),
         tabId,
@@ -375,6 +418,7 @@ export function createConnectionTracker(options: ConnectionTrackerOptions): Conn
         state,
         startedAt: at,
         lastReportAt: at,
+        ...(state === 'connected' ? { connectedAt: at } : {}),
       };
       insert(entry);
       schedulePersist(persistDelayMs);
@@ -399,7 +443,7 @@ export function createConnectionTracker(options: ConnectionTrackerOptions): Conn
       return removeKeys(keys);
     },
     enforceLimits() {
-      return makeRoom(undefined, 0);
+      return makeRoom(undefined, 0) ?? [];
     },
     takeInvalid() {
       const taken = pendingInvalid;

@@ -9,11 +9,16 @@ import { shapeStatsReport, type StatsReportLike } from './stats-shaper';
 /** What the poller needs from its surroundings; injected so tests can drive it. */
 export interface ConnectionPollerDeps {
   native: NativePeerConnectionApi;
-  /** Sends one batch to the relay; settles when the relay answers (never, if it is gone). */
-  send(batch: HookReport[]): Promise<unknown>;
+  /**
+   * Sends one batch to the relay; false when it could not be sent. The relay acknowledges each
+   * batch it received ({@link ConnectionPoller.acknowledged}).
+   */
+  send(batch: HookReport[]): boolean;
   setInterval(handler: () => void, ms: number): unknown;
   clearInterval(id: unknown): void;
   now(): number;
+  /** Random number in [0, 1) for connection ids (the page's Math.random, taken at document_start). */
+  random(): number;
 }
 
 /** Tracks the page's connections and polls them while capture is enabled. */
@@ -34,6 +39,8 @@ export interface ConnectionPoller {
   suspend(): void;
   /** A newer hook took over this frame: ends everything and never tracks or polls again. */
   retire(): void;
+  /** The relay acknowledged one batch. */
+  acknowledged(): void;
   /** Drops by reason (failed getStats, caps, unanswered batches...). */
   drops(): Record<string, number>;
   /** Connections tracked now (live, not ended). */
@@ -51,15 +58,21 @@ interface Entry {
   stuckSince: number | undefined;
   /** A getStats() of this connection has not settled yet; it is not polled again until it does. */
   inFlight: boolean;
+  /** Seen connected, or its stats had RTP streams: a call, which the poll cap serves first. */
+  live: boolean;
 }
+
+const RTP_TYPES: ReadonlySet<string> = new Set(['inbound-rtp', 'outbound-rtp', 'remote-inbound-rtp', 'remote-outbound-rtp']);
 
 const KNOWN_STATES: ReadonlySet<string> = new Set<ConnectionState>(CONNECTION_STATES);
 
 /**
  * Creates the poller: one interval per frame, running only while capture is enabled and there
- * is something to poll or report. Each tick polls every live connection (up to
- * `maxConnections`), ends closed ones and ones stuck in failed/disconnected past the timeout,
- * and sends one batch. Connections are held through WeakRefs, so a connection the page drops
+ * is something to poll or report. Each tick ends closed connections and ones stuck in
+ * failed/disconnected past the timeout, polls up to `maxConnections` of the rest, and sends one
+ * batch. When the cap bites, connections that carry a call (seen connected, or with RTP stats)
+ * are polled before idle ones, then connecting ones, then never-connected ones: a page that
+ * leaked hundreds of unused connections before its call still gets its call exported. Connections are held through WeakRefs, so a connection the page drops
  * without close() is released and reported `collected`.
  */
 export function createConnectionPoller(deps: ConnectionPollerDeps): ConnectionPoller {
@@ -72,7 +85,7 @@ export function createConnectionPoller(deps: ConnectionPollerDeps): ConnectionPo
     updateTimer();
   });
   // Random per hook instance: a re-injected hook (extension update) never reuses an old id.
-  const idPrefix = `${Math.random().toString(36).slice(2, 10)}-`;
+  const idPrefix = `${deps.random().toString(36).slice(2, 10)}-`;
   let nextId = 0;
   let pendingEnded: HookReport[] = [];
   let config: HookConfig | null = null;
@@ -96,6 +109,7 @@ export function createConnectionPoller(deps: ConnectionPollerDeps): ConnectionPo
       ended: false,
       stuckSince: undefined,
       inFlight: false,
+      live: false,
     };
     entries.add(entry);
     byConnection.set(pc, entry);
@@ -132,11 +146,9 @@ export function createConnectionPoller(deps: ConnectionPollerDeps): ConnectionPo
 
   function send(batch: HookReport[]): void {
     for (let start = 0; start < batch.length; start += HOOK_LIMITS.maxReportsPerBatch) {
-      unanswered++;
-      const settle = () => {
-        unanswered = Math.max(0, unanswered - 1);
-      };
-      deps.send(batch.slice(start, start + HOOK_LIMITS.maxReportsPerBatch)).then(settle, settle);
+      const part = batch.slice(start, start + HOOK_LIMITS.maxReportsPerBatch);
+      if (deps.send(part)) unanswered++;
+      else drops.count('send-failed', part.length);
     }
   }
 
@@ -150,6 +162,15 @@ export function createConnectionPoller(deps: ConnectionPollerDeps): ConnectionPo
   }
 
   async function tick(): Promise<void> {
+    try {
+      await pollAll();
+    } catch {
+      // A page that broke a built-in the poller relies on: counted, and the relay's heartbeat sees it.
+      drops.count('tick-failed');
+    }
+  }
+
+  async function pollAll(): Promise<void> {
     const current = config;
     if (stopped || !current?.enabled) return;
     if (unanswered >= HOOK_LIMITS.maxUnansweredBatches) {
@@ -158,8 +179,7 @@ export function createConnectionPoller(deps: ConnectionPollerDeps): ConnectionPo
       return;
     }
     const now = deps.now();
-    const polls: Promise<StatsReport | null>[] = [];
-    let polled = 0;
+    const ready: [Entry, RTCPeerConnection, number][] = [];
     for (const entry of entries) {
       const pc = entry.ref.deref();
       if (!pc) {
@@ -180,21 +200,26 @@ export function createConnectionPoller(deps: ConnectionPollerDeps): ConnectionPo
       } else {
         entry.stuckSince = undefined;
       }
+      if (state === 'connected') entry.live = true;
       if (entry.inFlight) {
         drops.count('stats-pending');
         continue;
       }
-      if (polled >= current.maxConnections) {
-        drops.count('connection-limit');
-        continue;
-      }
-      polled++;
-      polls.push(poll(entry, pc, current));
+      ready.push([entry, pc, pollRank(entry, state)]);
     }
-    const results = await Promise.all(polls);
-    const batch = pendingEnded;
+    // Stable: within a rank, the oldest connection first.
+    ready.sort((a, b) => a[2] - b[2]);
+    if (ready.length > current.maxConnections) drops.count('connection-limit', ready.length - current.maxConnections);
+    // Started together, awaited one by one: no Promise.all, which a page can replace.
+    const polls = ready.slice(0, current.maxConnections).map(([entry, pc]) => poll(entry, pc, current));
+    const reports: HookReport[] = [];
+    for (const pending of polls) {
+      const report = await pending;
+      if (report) reports.push(report);
+    }
+    // Connections that ended while getStats() ran are in pendingEnded by now.
+    const batch = [...pendingEnded, ...reports];
     pendingEnded = [];
-    for (const report of results) if (report) batch.push(report);
     if (batch.length > 0) send(batch);
     updateTimer();
   }
@@ -210,6 +235,7 @@ export function createConnectionPoller(deps: ConnectionPollerDeps): ConnectionPo
       // Ended or suspended while getStats() ran: a late snapshot would revive it.
       if (entry.ended || entry.id !== id) return null;
       const state = deps.native.readState(pc);
+      if (!entry.live && shaped.stats.some((stat) => RTP_TYPES.has(stat.type))) entry.live = true;
       entry.reported = true;
       return {
         event: 'stats',
@@ -266,7 +292,16 @@ export function createConnectionPoller(deps: ConnectionPollerDeps): ConnectionPo
       flushEnded();
       updateTimer();
     },
+    acknowledged() {
+      unanswered = Math.max(0, unanswered - 1);
+    },
     drops: () => drops.snapshot(),
     size: () => entries.size,
   };
+}
+
+/** Poll order under the cap: 0 a call (seen connected or with RTP), 1 connecting or in trouble, 2 never connected. */
+function pollRank(entry: Entry, state: string | undefined): number {
+  if (entry.live) return 0;
+  return state === 'new' || state === undefined ? 2 : 1;
 }

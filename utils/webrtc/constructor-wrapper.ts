@@ -1,3 +1,5 @@
+import { maskNativeSource, type NativeSourceMask } from './native-source';
+
 /** What the wrapper reports about connections the page creates and closes. */
 export interface PeerConnectionObserver {
   onCreate(pc: RTCPeerConnection): void;
@@ -21,7 +23,8 @@ type PeerConnectionConstructor = typeof RTCPeerConnection;
  * can observe: `name`, `length`, `prototype`, static members such as `generateCertificate`,
  * `instanceof`, subclassing (`new.target`); `prototype.constructor` is pointed at the proxy so
  * `pc.constructor === RTCPeerConnection` stays true. `close()` is proxied the same way because
- * closing fires no `connectionstatechange`. Observer errors never reach the page.
+ * closing fires no `connectionstatechange`. Both print their native source through
+ * `Function.prototype.toString` (see native-source.ts). Observer errors never reach the page.
  *
  * Returns the native methods the hook polls with, or null when the page has no RTCPeerConnection.
  */
@@ -31,6 +34,7 @@ export function wrapPeerConnectionConstructors(
 ): NativePeerConnectionApi | null {
   const proxies = new Map<PeerConnectionConstructor, PeerConnectionConstructor>();
   let api: NativePeerConnectionApi | null = null;
+  let mask: NativeSourceMask | undefined;
 
   for (const name of CONSTRUCTOR_NAMES) {
     const descriptor = Object.getOwnPropertyDescriptor(win, name);
@@ -45,10 +49,12 @@ export function wrapPeerConnectionConstructors(
       continue;
     }
     if (!known) {
+      mask ??= maskNativeSource(win);
+      mask.register(proxy, native);
       proxies.set(native, proxy);
       api ??= captureNativeApi(native.prototype);
       pointConstructorAt(native.prototype, proxy);
-      proxyClose(native.prototype, observer);
+      proxyClose(native.prototype, observer, mask);
     }
   }
   return api;
@@ -80,7 +86,7 @@ function pointConstructorAt(prototype: object, proxy: PeerConnectionConstructor)
   }
 }
 
-function proxyClose(prototype: RTCPeerConnection, observer: PeerConnectionObserver): void {
+function proxyClose(prototype: RTCPeerConnection, observer: PeerConnectionObserver, mask: NativeSourceMask): void {
   const descriptor = Object.getOwnPropertyDescriptor(prototype, 'close');
   if (!descriptor || typeof descriptor.value !== 'function') return;
   const close = new Proxy(descriptor.value as RTCPeerConnection['close'], {
@@ -94,6 +100,7 @@ function proxyClose(prototype: RTCPeerConnection, observer: PeerConnectionObserv
       return result;
     },
   });
+  mask.register(close, descriptor.value as object);
   try {
     Object.defineProperty(prototype, 'close', { ...descriptor, value: close });
   } catch {

@@ -30,7 +30,4 @@ export const HOOK_LIMITS = {
   maxReportsPerBatch: 50,
   /** hookReports messages left unanswered after which the hook stops polling until the relay answers. */
   maxUnansweredBatches: 3,
-  /** hookReady attempts (exponential backoff from 500 ms) before the hook waits for a pushed config. */
-  readyAttempts: 6,
-  readyFirstDelayMs: 500,
 } as const;

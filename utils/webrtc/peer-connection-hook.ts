@@ -1,9 +1,9 @@
 import type { HookConfig } from '../messaging/hook-config';
-import { createPageMessenger } from '../messaging/page-protocol';
 import { createConnectionPoller } from './connection-poller';
 import { wrapPeerConnectionConstructors } from './constructor-wrapper';
 import { readHookConfig } from './hook-config-guard';
-import { HOOK_LIMITS } from './hook-limits';
+import { openHookChannel, type HookChannel, type HookMessage, type RelayMessage } from './page-channel';
+import { capturePagePrimitives } from './page-primitives';
 
 /** A running page hook, as tests and diagnostics see it. */
 export interface PeerConnectionHook {
@@ -13,122 +13,85 @@ export interface PeerConnectionHook {
   trackedCount(): number;
   /** The config in force, or null before one arrived. */
   config(): HookConfig | null;
+  /** Whether a relay is paired with this hook. */
+  paired(): boolean;
 }
 
 /**
- * Where a hook leaves its `retire` function in the page, so a hook injected later into the same
- * frame (after an extension update) can retire it: otherwise both would answer the relay and
- * report the same connections twice. The page can see and call it, but it can stop its own
- * capture anyway (hookStop, or by replacing RTCPeerConnection).
- */
-export const HOOK_MARKER = Symbol.for('webrtc-stats-exporter/page-hook');
-
-/**
- * Installs the page hook in `win` (MAIN world, document_start): wraps RTCPeerConnection at
- * once, so connections made before the config arrives are captured, then asks the relay for
- * the config (hookReady, retried with backoff; the relay also pushes it) and polls once enabled.
- * Acts only on hookConfig (shape-checked: the page can forge it) and hookStop (suspends until
- * the next config); ends everything on pagehide; retires an older hook of the same frame.
- * Returns null when the page has no RTCPeerConnection.
+ * Installs the page hook in `win` (MAIN world, document_start): takes the built-ins it needs
+ * before any page script can replace them, wraps RTCPeerConnection at once (so connections made
+ * before the config arrives are captured), and opens the private channel to the relay. Acts only
+ * on what the paired relay sends: a config (shape-checked anyway), stop, acknowledgements and
+ * heartbeat pings, which it answers with its drop counts so that they reach health. Ends every
+ * connection on pagehide and sends their `ended` at once. Leaves no global binding and no marker
+ * on `window`. Returns null when the page has no RTCPeerConnection.
  */
 export function createPeerConnectionHook(win: Window): PeerConnectionHook | null {
-  // Captured now: a page script could replace the timer functions later.
-  const setIntervalFn = win.setInterval.bind(win);
-  const clearIntervalFn = win.clearInterval.bind(win);
-  const setTimeoutFn = win.setTimeout.bind(win);
-  const messenger = createPageMessenger();
+  const primitives = capturePagePrimitives(win);
   let config: HookConfig | null = null;
-  let answered = false;
-  let retired = false;
   let badConfigs = 0;
-  retirePreviousHook(win);
+  let nextBatchId = 1;
+  // Opened last (its handshake may call back at once); until then nothing can be sent.
+  const link: { channel?: HookChannel } = {};
+  const send = (message: HookMessage): boolean => link.channel?.send(message) ?? false;
 
   // The poller needs the wrapper's native API; the wrapper calls the poller only later, when
   // the page creates a connection, by which time it exists.
   const native = wrapPeerConnectionConstructors(win, {
-    onCreate: (pc) => activePoller.track(pc),
-    onClose: (pc) => activePoller.closed(pc),
+    onCreate: (pc) => poller.track(pc),
+    onClose: (pc) => poller.closed(pc),
   });
   if (!native) return null;
-  const activePoller = createConnectionPoller({
+  const poller = createConnectionPoller({
     native,
-    send: (batch) => messenger.sendMessage('hookReports', batch),
-    setInterval: (handler, ms) => setIntervalFn(handler, ms),
-    clearInterval: (id) => clearIntervalFn(id as number),
-    now: () => Date.now(),
+    send: (batch) => send({ t: 'hookReports', id: nextBatchId++, d: batch }),
+    setInterval: (handler, ms) => primitives.setInterval(handler, ms),
+    clearInterval: (id) => primitives.clearInterval(id as number),
+    now: primitives.now,
+    random: primitives.random,
   });
 
-  function applyConfig(value: unknown): void {
-    const next = readHookConfig(value);
-    if (!next) {
-      badConfigs++;
-      return;
-    }
-    answered = true;
-    config = next;
-    activePoller.configure(next);
+  function drops(): Record<string, number> {
+    return { ...poller.drops(), ...(badConfigs > 0 ? { 'bad-config': badConfigs } : {}) };
   }
 
-  function onPageHide(): void {
-    activePoller.endAll('pagehide');
-  }
-
-  messenger.onMessage('hookConfig', ({ data }) => applyConfig(data));
-  messenger.onMessage('hookStop', () => {
-    config = null;
-    activePoller.suspend();
-  });
-  win.addEventListener('pagehide', onPageHide);
-  markHook(win, () => {
-    if (retired) return;
-    retired = true;
-    config = null;
-    activePoller.retire();
-    win.removeEventListener('pagehide', onPageHide);
-    // Listen no more: the newer hook answers the relay from now on.
-    messenger.removeAllListeners();
-  });
-
-  function askForConfig(attempt: number): void {
-    if (answered || retired) return;
-    messenger.sendMessage('hookReady').then(
-      (answer) => {
-        // null: the relay is there but has no config yet; it pushes one when it has.
-        if (answer === null) answered = true;
-        else if (!retired) applyConfig(answer);
-      },
-      () => {
-        // A forged or empty answer: the retries below still run.
-      },
-    );
-    if (attempt + 1 < HOOK_LIMITS.readyAttempts) {
-      setTimeoutFn(() => askForConfig(attempt + 1), HOOK_LIMITS.readyFirstDelayMs * 2 ** attempt);
+  function onRelayMessage(message: RelayMessage): void {
+    switch (message.t) {
+      case 'hookConfig': {
+        const next = readHookConfig(message.d);
+        if (!next) {
+          badConfigs++;
+          return;
+        }
+        config = next;
+        poller.configure(next);
+        return;
+      }
+      case 'hookStop':
+        // The relay's extension context is gone: stop polling, and let the next relay pair.
+        config = null;
+        poller.suspend();
+        link.channel?.unpair();
+        return;
+      case 'ack':
+        poller.acknowledged();
+        return;
+      case 'ping':
+        send({ t: 'pong', d: drops() });
+        return;
     }
   }
-  askForConfig(0);
+
+  link.channel = openHookChannel(win, primitives, onRelayMessage);
+  // Sent synchronously through the channel: the relay forwards `ended` at once, before the document goes.
+  primitives.listen(win, 'pagehide', () => poller.endAll('pagehide'));
 
   return {
-    drops: () => ({ ...activePoller.drops(), ...(badConfigs > 0 ? { 'bad-config': badConfigs } : {}) }),
-    trackedCount: () => activePoller.size(),
+    drops,
+    trackedCount: () => poller.size(),
     config: () => config,
+    paired: () => link.channel?.paired() ?? false,
   };
-}
-
-function retirePreviousHook(win: Window): void {
-  try {
-    const previous = (win as unknown as Record<symbol, unknown>)[HOOK_MARKER];
-    if (typeof previous === 'function') previous();
-  } catch {
-    // A page that tampered with the marker gets two hooks at worst, not an error.
-  }
-}
-
-function markHook(win: Window, retire: () => void): void {
-  try {
-    Object.defineProperty(win, HOOK_MARKER, { value: retire, configurable: true, enumerable: false, writable: false });
-  } catch {
-    // As above.
-  }
 }
 
 /**

@@ -1,7 +1,8 @@
+import { browser } from 'wxt/browser';
 import type { ContentScriptContext } from 'wxt/utils/content-script-context';
 import { hookConfigSchema, type HookConfig } from '../messaging/hook-config';
 import { onMessage, sendMessage } from '../messaging/extension-protocol';
-import { createPageMessenger } from '../messaging/page-protocol';
+import { HEARTBEAT_MS, openRelayChannel, type HookMessage } from './page-channel';
 import { createDropCounter } from '../resilience/drop-counter';
 import { MAX_BATCH_BYTES, MAX_REPORTS_PER_BATCH, validateHookBatch } from './report-batch-validator';
 import { createReportCoalescer } from './report-coalescer';
@@ -12,13 +13,10 @@ export const RELAY_FLUSH_DELAY_MS = 100;
 export const RELAY_MAX_PENDING = 200;
 /** hookReports messages the relay validates per second; the rest are dropped unread. */
 export const RELAY_MAX_BATCHES_PER_SECOND = 40;
-/** hookConfig pushes that may wait for a hook that is not listening (yet). */
-const MAX_UNANSWERED_PUSHES = 4;
-/**
- * hookReady messages that may reset the push counter: a hook sends at most a handful, and a
- * page that forges more must not make the relay stack up unanswered pushes.
- */
-const MAX_READY_RESETS = 16;
+/** Heartbeats in a row the hook may leave unanswered before the relay says the page blocked it. */
+export const RELAY_MISSED_PONGS = 3;
+/** Most hook drop reasons the relay follows (the hook's own counter caps them too). */
+const MAX_HOOK_DROP_REASONS = 32;
 /** How long the relay gathers its drop counts before telling the background (only when it dropped something). */
 export const RELAY_DROPS_REPORT_DELAY_MS = 5_000;
 /** Counted for diagnostics but not losses: a newer report of the same connection replaced them. */
@@ -37,13 +35,22 @@ export interface Relay {
 }
 
 /**
- * Starts the relay in an isolated content script: gets the hook config from the background
- * and hands it to the hook (answering hookReady and pushing it, since either script may start
- * first), validates every hookReports batch from the page and forwards the valid reports,
- * coalesced per connection, with at most one message to the background in flight. When the
- * extension context is invalidated it tells the hook to stop and removes its listeners.
+ * Starts the relay in an isolated content script: opens the private channel to the page hook
+ * (page-channel.ts), gets the hook config from the background and hands it to the hook once
+ * paired, validates every hookReports batch and forwards the valid reports, coalesced per
+ * connection with at most one message in flight — except `ended` reports, which leave at once
+ * (on pagehide the document is gone before any timer fires). Pings the hook every
+ * {@link HEARTBEAT_MS}; the hook's answers carry its drop counts, which go to the background
+ * with the relay's own (`hook-<reason>`), and a hook that stops answering is counted as
+ * `hook-silent` (a page broke something the hook relies on).
+ *
+ * Stops only when the extension context is really gone (`browser.runtime.id` is unset, or a
+ * message fails with "context invalidated"). WXT's context also aborts on a
+ * "content-script-started" event, which a page can forge; such an abort is counted
+ * (`forged-invalidation`) and otherwise ignored, and WXT's timer helpers are not used because
+ * they stop with it.
  */
-export function createRelay(ctx: ContentScriptContext): Relay {
+export function createRelay(ctx: ContentScriptContext, win: Window = window): Relay {
   const drops = createDropCounter({
     onCount: (reason) => {
       if (!SUPERSEDED.has(reason)) scheduleDropsReport();
@@ -51,27 +58,45 @@ export function createRelay(ctx: ContentScriptContext): Relay {
   });
   let dropsReported: Record<string, number> = {};
   let dropsReportScheduled = false;
-  const page = createPageMessenger();
   const queue = createReportCoalescer({ maxPending: RELAY_MAX_PENDING, drops });
+  const hookDropsSeen = new Map<string, number>();
   let config: HookConfig | null = null;
-  let unansweredPushes = 0;
-  let readyResets = 0;
+  let stopped = false;
   let flushScheduled = false;
   let inFlight = false;
   let windowStart = 0;
   let batchesInWindow = 0;
+  let awaitingPong = false;
+  let missedPongs = 0;
+  let silentCounted = false;
 
-  function pushConfig(): void {
-    if (!config || ctx.isInvalid) return;
-    if (unansweredPushes >= MAX_UNANSWERED_PUSHES) {
-      drops.count('config-push-unanswered');
-      return;
-    }
-    unansweredPushes++;
-    page.sendMessage('hookConfig', config).then(
-      () => (unansweredPushes = Math.max(0, unansweredPushes - 1)),
-      () => (unansweredPushes = Math.max(0, unansweredPushes - 1)),
-    );
+  // Settings changed: the pushed config is for the tab, so ask again for this frame's own
+  // (an iframe of another origin may be captured differently); keep the pushed one if that fails.
+  const removeConfigListener = onMessage('hookConfigChanged', ({ data }) => {
+    sendMessage('getHookConfig').then(setConfig, (error) => {
+      if (!isInvalidated(error)) setConfig(data);
+    });
+  });
+
+  const channel = openRelayChannel(win, {
+    onMessage: onHookMessage,
+    onRejected: (reason) => drops.count(`rejected-${reason}`),
+    onPaired: () => {
+      if (config) channel.send({ t: 'hookConfig', d: config });
+    },
+    onHelloIgnored: () => drops.count('hello-ignored'),
+  });
+  const heartbeat = setInterval(checkHeartbeat, HEARTBEAT_MS);
+
+  /**
+   * The extension context still exists: only then does anything this relay sends arrive. When it
+   * is found gone (uninstall, update: `browser.runtime.id` unset), the relay stops, and the hook with it.
+   */
+  function contextAlive(): boolean {
+    if (stopped) return false;
+    if (browser.runtime?.id != null) return true;
+    stop();
+    return false;
   }
 
   function setConfig(value: unknown): void {
@@ -81,7 +106,49 @@ export function createRelay(ctx: ContentScriptContext): Relay {
       return;
     }
     config = parsed.data;
-    pushConfig();
+    channel.send({ t: 'hookConfig', d: config });
+  }
+
+  function onHookMessage(message: HookMessage): void {
+    // Not acknowledged once the context is gone: the hook then stops calling getStats().
+    if (!contextAlive()) return;
+    switch (message.t) {
+      case 'hookReports':
+        channel.send({ t: 'ack', id: typeof message.id === 'number' ? message.id : 0 });
+        acceptBatch(message.d);
+        return;
+      case 'pong':
+        awaitingPong = false;
+        missedPongs = 0;
+        silentCounted = false;
+        absorbHookDrops(message.d);
+        return;
+      default:
+        drops.count('rejected-unknown-message');
+    }
+  }
+
+  function checkHeartbeat(): void {
+    if (!channel.paired() || !contextAlive()) return;
+    if (awaitingPong && ++missedPongs >= RELAY_MISSED_PONGS && !silentCounted) {
+      // Once per silence: the hook is paired but no longer answers (page broke a built-in, froze...).
+      silentCounted = true;
+      drops.count('hook-silent');
+    }
+    awaitingPong = true;
+    channel.send({ t: 'ping' });
+  }
+
+  /** The hook's cumulative drop counts: what grew since the last pong is counted here as `hook-<reason>`. */
+  function absorbHookDrops(counts: unknown): void {
+    if (typeof counts !== 'object' || counts === null) return;
+    for (const [reason, value] of Object.entries(counts as Record<string, unknown>)) {
+      if (!/^[a-z0-9-]{1,48}$/.test(reason) || typeof value !== 'number' || !Number.isSafeInteger(value)) continue;
+      const seen = hookDropsSeen.get(reason);
+      if (seen === undefined && hookDropsSeen.size >= MAX_HOOK_DROP_REASONS) continue;
+      if (value > (seen ?? 0)) drops.count(`hook-${reason}`, value - (seen ?? 0));
+      hookDropsSeen.set(reason, Math.max(value, seen ?? 0));
+    }
   }
 
   function acceptBatch(data: unknown): void {
@@ -100,17 +167,21 @@ export function createRelay(ctx: ContentScriptContext): Relay {
       return;
     }
     queue.add(result.reports);
-    scheduleFlush();
+    // An ended connection's group is deleted by the background; on pagehide this is the last
+    // chance to say so, so it goes now, not after the coalescing delay or the message in flight.
+    if (result.reports.some((item) => item.report.event === 'ended')) void flush(true);
+    else scheduleFlush();
   }
 
   function scheduleFlush(): void {
-    if (flushScheduled || inFlight || queue.size() === 0 || ctx.isInvalid) return;
+    if (flushScheduled || inFlight || queue.size() === 0 || !contextAlive()) return;
     flushScheduled = true;
-    ctx.setTimeout(() => void flush(), RELAY_FLUSH_DELAY_MS);
+    setTimeout(() => void flush(false), RELAY_FLUSH_DELAY_MS);
   }
 
-  async function flush(): Promise<void> {
-    flushScheduled = false;
+  async function flush(urgent: boolean): Promise<void> {
+    if (!urgent) flushScheduled = false;
+    if (!contextAlive()) return;
     const batch = queue.take(MAX_REPORTS_PER_BATCH, MAX_BATCH_BYTES);
     if (batch.length === 0) return;
     inFlight = true;
@@ -134,7 +205,9 @@ export function createRelay(ctx: ContentScriptContext): Relay {
       if (isInvalidated(error)) return;
       drops.count('config-fetch-failed');
       if (attempt + 1 < CONFIG_ATTEMPTS && !config) {
-        ctx.setTimeout(() => void fetchConfig(attempt + 1), Math.min(30_000, 500 * 2 ** attempt));
+        setTimeout(() => {
+          if (contextAlive()) void fetchConfig(attempt + 1);
+        }, Math.min(30_000, 500 * 2 ** attempt));
       }
     }
   }
@@ -142,6 +215,7 @@ export function createRelay(ctx: ContentScriptContext): Relay {
   /** Tells the background what was dropped since the last report, so that health shows page-side drops too. */
   async function reportDrops(): Promise<void> {
     dropsReportScheduled = false;
+    if (!contextAlive()) return;
     const current = drops.snapshot();
     const delta: Record<string, number> = {};
     for (const [reason, value] of Object.entries(current)) {
@@ -158,43 +232,34 @@ export function createRelay(ctx: ContentScriptContext): Relay {
   }
 
   function scheduleDropsReport(): void {
-    if (dropsReportScheduled || ctx.isInvalid) return;
+    if (dropsReportScheduled || !contextAlive()) return;
     dropsReportScheduled = true;
-    ctx.setTimeout(() => void reportDrops(), RELAY_DROPS_REPORT_DELAY_MS);
+    setTimeout(() => void reportDrops(), RELAY_DROPS_REPORT_DELAY_MS);
   }
 
-  /** True (and the context is invalidated) when the extension context is gone. */
+  /** True (and the relay stops) when the error says the extension context is gone. */
   function isInvalidated(error: unknown): boolean {
     const message = error instanceof Error ? error.message : String(error);
-    if (!ctx.isInvalid && !/context invalidated/i.test(message)) return false;
-    if (!ctx.isInvalid) ctx.notifyInvalidated();
+    if (browser.runtime?.id != null && !/context invalidated/i.test(message)) return false;
+    stop();
     return true;
   }
 
-  page.onMessage('hookReady', () => {
-    // The hook is listening now: pushes made before it started will never be answered.
-    if (readyResets < MAX_READY_RESETS) {
-      readyResets++;
-      unansweredPushes = 0;
-    }
-    // Also pushed, because the page can answer hookReady first with a forged config.
-    if (config) queueMicrotask(pushConfig);
-    return config;
-  });
-  page.onMessage('hookReports', ({ data }) => acceptBatch(data));
-  // Settings changed: the pushed config is for the tab, so ask again for this frame's own
-  // (an iframe of another origin may be captured differently); keep the pushed one if that fails.
-  const removeConfigListener = onMessage('hookConfigChanged', ({ data }) => {
-    sendMessage('getHookConfig').then(setConfig, (error) => {
-      if (!isInvalidated(error)) setConfig(data);
-    });
-  });
+  /** The extension context is gone: stop the hook first (it keeps calling getStats() otherwise), then everything here. */
+  function stop(): void {
+    if (stopped) return;
+    channel.send({ t: 'hookStop' });
+    stopped = true;
+    channel.close();
+    clearInterval(heartbeat);
+    removeConfigListener();
+  }
 
   ctx.onInvalidated(() => {
-    // Stop the hook first: it keeps calling getStats() otherwise, with nobody to forward to.
-    page.sendMessage('hookStop').catch(() => {});
-    page.removeAllListeners();
-    removeConfigListener();
+    if (browser.runtime?.id == null) return stop();
+    // The context is alive: a page forged WXT's "content-script-started" event (or the same
+    // version was injected again, whose relay then stays unpaired). Either way this relay goes on.
+    drops.count('forged-invalidation');
   });
 
   void fetchConfig(0);

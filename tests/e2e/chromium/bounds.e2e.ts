@@ -119,7 +119,7 @@ describe('bounds: hostile pages, reload and uninstall in Chromium', () => {
     expect((await connectionGroups(gateway)).map(groupId).sort()).toEqual([...callGroups].sort());
   });
 
-  it('rejects malformed, 10 MB and forged floods (10,000 messages, 100,000 reports), counts them, and the call keeps exporting', async () => {
+  it('is deaf to malformed, 10 MB and forged floods on the page (10,000 messages, 100,000 reports): none gets in, and the call keeps exporting', async () => {
     const hostile = await browser.context.newPage();
     extra.push(hostile);
     await hostile.goto(pages.pageUrl('abuse'));
@@ -169,23 +169,19 @@ describe('bounds: hostile pages, reload and uninstall in Chromium', () => {
         Object.fromEntries(Object.keys(after.drops).map((reason) => [reason, delta(reason)]).filter(([, n]) => n !== 0)),
       )}`,
     );
-    // What the relay refused on the page side reaches health too: the malformed hookReports
-    // messages (5 of the shapes), the 10 MB one and the 100,000-stats one were validated and
-    // rejected; most of the 10,000-message burst was over the relay's rate limit.
+    // The hook and relay talk on an event name that holds a secret handed over at document_start
+    // (utils/webrtc/page-channel.ts): nothing the page dispatches reaches the relay's parser, so
+    // no forged report is validated, admitted, tracked or pushed. (The relay's own validation and
+    // rate limits, and the tracker's rule that newcomers never evict connected calls, are unit-tested.)
     const pageRejected = Object.keys(after.drops)
-      .filter((reason) => reason.startsWith('page-rejected-'))
+      .filter((reason) => reason.startsWith('page-rejected-') || reason === 'page-relay-rate-limited')
       .reduce((sum, reason) => sum + delta(reason), 0);
-    expect(pageRejected).toBeGreaterThanOrEqual(7);
-    expect(delta('page-relay-rate-limited')).toBeGreaterThan(9_000);
-    // The forged connections are capped per tab: never more tracked than the call's and one tab's worth.
-    expect(peakTracked).toBeLessThanOrEqual(LIMITS.maxConnectionsPerTab + 2);
-    expect(after.connections.total).toBeLessThanOrEqual(LIMITS.maxConnectionsPerTab + 2);
-    // Reports of connections the tab may not open yet are refused and counted; what got in stays
-    // within the per-tab cap, so the outbox never overflowed and no deletion was lost.
-    expect(delta('new-connection-rate-limited')).toBeGreaterThan(1_000);
-    expect(delta('tracker-evicted-tab-cap')).toBeLessThanOrEqual(2 * LIMITS.maxConnectionsPerTab);
+    expect(pageRejected).toBe(0);
+    expect(delta('new-connection-rate-limited')).toBe(0);
+    expect(peakTracked).toBe(2);
+    expect(after.connections.total).toBe(2);
+    expect(delta('tracker-evicted-tab-cap')).toBe(0);
     expect(delta('outbox-evicted')).toBe(0);
-    expect(delta('outbox-delete-evicted')).toBe(0);
     expect(after.delivery.outboxGroups).toBeLessThanOrEqual(LIMITS.outboxMaxGroups);
     // The resource manager's view, as health shows it: every bounded collection within its cap.
     for (const [name, resource] of Object.entries(after.resources ?? {})) {
@@ -197,10 +193,7 @@ describe('bounds: hostile pages, reload and uninstall in Chromium', () => {
     const heap = await browser.workerHeap();
     console.info(`[bounds] flood: worker heap ${(heap.usedSize / 1024).toFixed(0)} KiB`);
     expect(heap.usedSize).toBeLessThan(HEAP_BOUND_BYTES);
-
-    // The forged connections stop reporting: closing the tab deletes their groups.
-    await hostile.close();
-    await waitFor(async () => (await connectionGroups(gateway)).length === 2, { timeoutMs: 15_000, what: 'forged groups deleted' });
+    expect((await connectionGroups(gateway)).map(groupId).sort()).toEqual([...callGroups].sort());
   });
 
   it('after a reload mid-call, the new version takes over the running hook: one getStats() per connection per interval, one group per connection, old groups deleted', async () => {

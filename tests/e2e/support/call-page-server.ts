@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PAGE_CHANNEL_NAMESPACE } from '../../../utils/messaging/page-protocol';
+import { PAGE_CHANNEL_NAMESPACE } from '../../../utils/webrtc/page-channel';
 
 /** The test pages in tests/e2e/pages. */
 export const PAGES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../pages');
@@ -25,7 +25,7 @@ const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.j
 
 /**
  * Serves the e2e pages on 127.0.0.1 (a free port). Any query string is accepted; the page
- * channel's namespace is filled into the pages from page-protocol.ts.
+ * channel's namespace is filled into the pages from page-channel.ts.
  */
 export async function startCallPageServer(): Promise<CallPageServer> {
   const requested: string[] = [];

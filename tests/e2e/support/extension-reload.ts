@@ -38,17 +38,18 @@ export async function reloadExtension(browser: ChromiumHarness, timeoutMs = 30_0
 /**
  * Counts calls of `RTCPeerConnection.prototype.getStats` in every page of the context. Playwright's
  * init scripts run before the MAIN-world content script at document_start (checked by the test:
- * the hook's marker is absent when the counter installs), so the hook captures the counting
+ * no hook answers its probe event when the counter installs), so the hook captures the counting
  * wrapper as its "native" getStats and every poll of the hook is counted; the test pages never
  * call getStats() themselves.
  */
 export async function countGetStatsCalls(page: Page): Promise<void> {
   await page.addInitScript(() => {
-    const w = window as unknown as { __getStatsCalls: number; __hookBeforeCounter: boolean } & Record<symbol, unknown>;
+    const w = window as unknown as { __getStatsCalls: number; __hookBeforeCounter: boolean };
     const proto = RTCPeerConnection.prototype;
     const native = proto.getStats;
     w.__getStatsCalls = 0;
-    w.__hookBeforeCounter = typeof w[Symbol.for('webrtc-stats-exporter/page-hook')] === 'function';
+    // A running hook cancels this event (PROBE_EVENT in utils/webrtc/page-channel.ts).
+    w.__hookBeforeCounter = !window.dispatchEvent(new CustomEvent('webrtc-stats-exporter/page/probe', { cancelable: true }));
     proto.getStats = function (this: RTCPeerConnection, ...args: unknown[]) {
       w.__getStatsCalls += 1;
       return (native as (...a: unknown[]) => Promise<RTCStatsReport>).apply(this, args);

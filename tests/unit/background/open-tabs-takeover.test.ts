@@ -5,7 +5,7 @@ import {
   TAKEOVER_MAX_TABS,
   takeOverOpenTabs,
 } from '@/utils/background/open-tabs-takeover';
-import { HOOK_MARKER } from '@/utils/webrtc/peer-connection-hook';
+import { PROBE_EVENT } from '@/utils/webrtc/page-channel';
 import { createDropCounter } from '@/utils/resilience/drop-counter';
 import { defaultSettings, type Settings } from '@/utils/settings/settings-schema';
 
@@ -96,9 +96,9 @@ describe('takeOverOpenTabs', () => {
   });
 
   it.each([
-    ['a frame whose hook left its marker', true],
+    ['a frame whose hook answers the probe event', true],
     ['a frame without a hook', false],
-  ])('probes %s by the hook’s own marker', async (_name, hasHook) => {
+  ])('probes %s by the hook’s own probe event', async (_name, hasHook) => {
     const { calls, scripting } = fakeScripting({});
     await takeOverOpenTabs({
       tabs: { query: async () => [tab(1, 'https://call.example/')] } as never,
@@ -107,7 +107,8 @@ describe('takeOverOpenTabs', () => {
       drops: createDropCounter(),
     });
     const probe = calls.find((call) => call.func)!.func!;
-    const fakeWindow: Record<symbol, unknown> = hasHook ? { [HOOK_MARKER]: () => {} } : {};
+    const fakeWindow = new EventTarget();
+    if (hasHook) fakeWindow.addEventListener(PROBE_EVENT, (event) => event.preventDefault());
     Object.defineProperty(globalThis, 'window', { value: fakeWindow, configurable: true });
     expect(probe()).toBe(hasHook);
   });

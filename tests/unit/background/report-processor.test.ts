@@ -86,7 +86,7 @@ describe('report processor admission of new connections', () => {
     expect(processor.accepted()).toBe(2);
   });
 
-  it('with the background’s limiter, a page inventing ids churns at most a tab’s worth of groups per minute', () => {
+  it('with the background’s limiter, a page inventing connected ids fills at most a tab’s worth and then displaces nothing', () => {
     const settings = defaultSettings();
     const limiter = createRateLimiter({
       ratePerSecond: settings.reliability.maxConnectionsPerTab / 60,
@@ -103,12 +103,13 @@ describe('report processor admission of new connections', () => {
     expect(outbox.remove).not.toHaveBeenCalled();
     expect(drops.snapshot()['new-connection-rate-limited']).toBe(1_000 - cap);
 
-    // A minute later the tab may open another tab's worth: each evicts (and deletes) one older group.
+    // A minute later the tab may open another tab's worth, but the tab is full of connected
+    // connections, which a newcomer never evicts: refused and counted, no group churns.
     now += 60_000;
     for (let i = 1_000; i < 2_000; i++) processor.process(report(1, `forged-${i}`));
     expect(tracker.size()).toBe(cap);
-    expect(outbox.remove).toHaveBeenCalledTimes(cap);
-    expect(drops.snapshot()['tracker-evicted-tab-cap']).toBe(cap);
+    expect(outbox.remove).not.toHaveBeenCalled();
+    expect(drops.snapshot()['tracker-refused-tab-full']).toBe(cap);
   });
 
   it('admits every connection when no admission rule is given', () => {

@@ -54,8 +54,9 @@ describe('connection tracker', () => {
     vi.advanceTimersByTime(2_000);
     const second = tracker.upsert(update(1, 'pc1', { state: 'connected' }));
     expect(first).toMatchObject({ isNew: true, evicted: [], entry: { groupId: 'g1', startedAt: 10_000 } });
-    expect(second.isNew).toBe(false);
-    expect(second.entry).toMatchObject({ groupId: 'g1', state: 'connected', startedAt: 10_000, lastReportAt: 12_000 });
+    expect(first?.entry.connectedAt).toBeUndefined();
+    expect(second?.isNew).toBe(false);
+    expect(second?.entry).toMatchObject({ groupId: 'g1', state: 'connected', startedAt: 10_000, lastReportAt: 12_000, connectedAt: 12_000 });
   });
 
   it('keys connections by tab, frame and hook id', () => {
@@ -64,7 +65,7 @@ describe('connection tracker', () => {
       tracker.upsert(update(1, 'pc1')),
       tracker.upsert(update(1, 'pc1', { frameId: 3 })),
       tracker.upsert(update(2, 'pc1')),
-    ].map((result) => result.entry.groupId);
+    ].map((result) => result?.entry.groupId);
     expect(new Set(ids).size).toBe(3);
     expect(tracker.get(1, 3, 'pc1')?.groupId).toBe(ids[1]);
   });
@@ -73,7 +74,7 @@ describe('connection tracker', () => {
     const repeats = ['same', 'same', 'other'];
     const { tracker } = setup({ newGroupId: () => repeats.shift() ?? 'x' });
     tracker.upsert(update(1, 'a'));
-    expect(tracker.upsert(update(1, 'b')).entry.groupId).toBe('other');
+    expect(tracker.upsert(update(1, 'b'))!.entry.groupId).toBe('other');
   });
 
   it('makes random group ids of 12 base-36 characters', () => {
@@ -91,12 +92,33 @@ describe('connection tracker', () => {
   });
 
   describe('caps', () => {
+    /** A report of a connection that never connected: the kind a cap may evict. */
+    const idle = (tabId: number, pcId: string, overrides: Partial<ConnectionUpdate> = {}) => update(tabId, pcId, { state: 'new', ...overrides });
+
     it.each([
+      {
+        name: 'a never-connected connection goes before a connected one, even a more recent one',
+        perTab: 2,
+        total: 10,
+        steps: [update(1, 'call'), idle(1, 'idle'), idle(1, 'next')],
+        evicted: ['1:idle'],
+        reason: 'tracker-evicted-tab-cap',
+        left: ['1:call', '1:next'],
+      },
+      {
+        name: 'the total cap also takes never-connected connections first, from any tab',
+        perTab: 10,
+        total: 2,
+        steps: [idle(1, 'a'), update(2, 'call'), idle(3, 'p')],
+        evicted: ['1:a'],
+        reason: 'tracker-evicted-total-cap',
+        left: ['2:call', '3:p'],
+      },
       {
         name: 'per-tab cap evicts that tab’s least recently updated connection',
         perTab: 2,
         total: 10,
-        steps: [update(1, 'a'), update(2, 'x'), update(1, 'b'), update(1, 'a'), update(1, 'c')],
+        steps: [idle(1, 'a'), idle(2, 'x'), idle(1, 'b'), idle(1, 'a'), idle(1, 'c')],
         evicted: ['1:b'],
         reason: 'tracker-evicted-tab-cap',
         left: ['1:a', '2:x', '1:c'],
@@ -105,7 +127,7 @@ describe('connection tracker', () => {
         name: 'per-tab cap leaves other tabs alone',
         perTab: 1,
         total: 10,
-        steps: [update(1, 'a'), update(2, 'x'), update(2, 'y')],
+        steps: [idle(1, 'a'), idle(2, 'x'), idle(2, 'y')],
         evicted: ['2:x'],
         reason: 'tracker-evicted-tab-cap',
         left: ['1:a', '2:y'],
@@ -114,7 +136,7 @@ describe('connection tracker', () => {
         name: 'total cap evicts the globally least recently updated connection',
         perTab: 10,
         total: 3,
-        steps: [update(1, 'a'), update(2, 'x'), update(3, 'p'), update(1, 'a'), update(4, 'q')],
+        steps: [idle(1, 'a'), idle(2, 'x'), idle(3, 'p'), idle(1, 'a'), idle(4, 'q')],
         evicted: ['2:x'],
         reason: 'tracker-evicted-total-cap',
         left: ['1:a', '3:p', '4:q'],
@@ -134,7 +156,7 @@ describe('connection tracker', () => {
       limits.maxConnectionsTotal = total;
       const allEvicted: TrackedConnection[] = [];
       for (const step of steps) {
-        allEvicted.push(...tracker.upsert(step).evicted);
+        allEvicted.push(...tracker.upsert(step)!.evicted);
         vi.advanceTimersByTime(1_000);
       }
       const label = (entry: TrackedConnection) => `${entry.tabId}:${entry.pcId}`;
@@ -143,12 +165,27 @@ describe('connection tracker', () => {
       expect(drops.snapshot()).toEqual(reason ? { [reason]: evicted.length } : {});
     });
 
+    it.each([
+      ['the tab', { maxConnectionsPerTab: 2, maxConnectionsTotal: 200 }, [update(1, 'a'), update(1, 'b')], 'tracker-refused-tab-full'],
+      ['the browser', { maxConnectionsPerTab: 20, maxConnectionsTotal: 2 }, [update(2, 'a'), update(3, 'b')], 'tracker-refused-total-full'],
+    ])('refuses a new connection, counted, when only connected calls fill %s: invented ids never displace a call', (_name, caps, calls, reason) => {
+      const { tracker, drops, limits } = setup();
+      Object.assign(limits, caps);
+      for (const call of calls) tracker.upsert(call);
+      for (let i = 0; i < 50; i++) expect(tracker.upsert(update(1, `forged-${i}`))).toBeNull();
+      expect(tracker.list().map((entry) => entry.pcId)).toEqual(['a', 'b']);
+      expect(drops.snapshot()).toEqual({ [reason]: 50 });
+      // A connected call ends: the next newcomer gets its place.
+      tracker.end(calls[0]!.tabId, 0, 'a');
+      expect(tracker.upsert(update(1, 'next'))?.isNew).toBe(true);
+    });
+
     it('returns evicted entries with their group ids, so their groups can be deleted', () => {
       const { tracker, limits } = setup();
       limits.maxConnectionsTotal = 1;
-      const first = tracker.upsert(update(1, 'a')).entry;
+      const first = tracker.upsert(update(1, 'a', { state: 'connecting' }))!.entry;
       vi.advanceTimersByTime(1);
-      expect(tracker.upsert(update(2, 'b')).evicted).toEqual([first]);
+      expect(tracker.upsert(update(2, 'b'))!.evicted).toEqual([first]);
     });
 
     it('applies lowered caps when asked to enforce them', () => {
@@ -200,9 +237,9 @@ describe('connection tracker', () => {
 
     it('gives a connection that reports again after ending a new group', () => {
       const { tracker } = setup();
-      const before = tracker.upsert(update(1, 'a')).entry.groupId;
+      const before = tracker.upsert(update(1, 'a'))!.entry.groupId;
       tracker.end(1, 0, 'a');
-      expect(tracker.upsert(update(1, 'a')).entry.groupId).not.toBe(before);
+      expect(tracker.upsert(update(1, 'a'))!.entry.groupId).not.toBe(before);
     });
   });
 
@@ -278,7 +315,7 @@ describe('connection tracker', () => {
       const second = setup({}, Object.fromEntries(first.memory.data));
       expect(await second.tracker.restore()).toEqual({ restored: 2, invalid: [] });
       expect(second.tracker.list()).toEqual(first.tracker.list());
-      expect(second.tracker.upsert(update(2, 'b', { frameId: 4 })).entry.groupId).toBe(
+      expect(second.tracker.upsert(update(2, 'b', { frameId: 4 }))!.entry.groupId).toBe(
         first.tracker.get(2, 4, 'b')?.groupId,
       );
       expect(second.tracker.countForTab(2)).toBe(1);

@@ -169,7 +169,7 @@ describe('data integrity manager', () => {
       { reason: 'duplicate-group', entries: [expect.objectContaining({ pcId: 'a' }), expect.objectContaining({ pcId: 'b' })] },
     ]);
     expect(tracker.list().map((entry) => entry.groupId)).toEqual(['solo']);
-    expect(tracker.upsert(update(1, 'a')).entry.groupId).toBe('new1');
+    expect(tracker.upsert(update(1, 'a'))!.entry.groupId).toBe('new1');
   });
 
   it('evicts connections past caps that were lowered', async () => {

@@ -1,11 +1,20 @@
 import { describe, expect, it, vi } from 'vitest';
 import { wrapPeerConnectionConstructors } from '@/utils/webrtc/constructor-wrapper';
-import { installFakePeerConnection, type FakePeerConnectionClass } from './fake-peer-connection';
+import { createFakePeerConnectionClass, installFakePeerConnection, type FakePeerConnectionClass } from './fake-peer-connection';
 
-type PcWindow = { RTCPeerConnection: FakePeerConnectionClass; webkitRTCPeerConnection?: FakePeerConnectionClass };
+type PcWindow = {
+  RTCPeerConnection: FakePeerConnectionClass;
+  webkitRTCPeerConnection?: FakePeerConnectionClass;
+  Function: { prototype: { toString: (this: unknown) => string } };
+};
+
+const nativeToString = Function.prototype.toString;
+/** How the page prints a function: its own Function.prototype.toString, which the wrapper masks. */
+const pageSource = (win: PcWindow, fn: unknown) => Reflect.apply(win.Function.prototype.toString, fn, []) as string;
 
 function setup(names?: string[]) {
-  const win = {} as PcWindow;
+  // Its own Function.prototype, so that the mask never touches the test runner's.
+  const win = { Function: { prototype: { toString: nativeToString } } } as PcWindow;
   const Native = installFakePeerConnection(win, names);
   const observer = { onCreate: vi.fn(), onClose: vi.fn() };
   const api = wrapPeerConnectionConstructors(win as unknown as Window, observer);
@@ -26,6 +35,32 @@ describe('wrapPeerConnectionConstructors', () => {
     expect(win.RTCPeerConnection.length).toBe(Native.length);
     expect(win.RTCPeerConnection.prototype).toBe(Native.prototype);
     expect(win.RTCPeerConnection.generateCertificate).toBe(Native.generateCertificate);
+  });
+
+  it.each([
+    ['the constructor', (win: PcWindow) => win.RTCPeerConnection, (Native: FakePeerConnectionClass) => Native],
+    ['close()', (win: PcWindow) => win.RTCPeerConnection.prototype.close, (_: FakePeerConnectionClass, close: unknown) => close],
+  ])('prints %s with its original source, so toString tells no proxy', (_name, wrapped, original) => {
+    const Native = createFakePeerConnectionClass();
+    const close = Native.prototype.close;
+    const win = { Function: { prototype: { toString: nativeToString } } } as PcWindow;
+    Object.defineProperty(win, 'RTCPeerConnection', { value: Native, writable: true, configurable: true });
+    wrapPeerConnectionConstructors(win as unknown as Window, { onCreate: vi.fn(), onClose: vi.fn() });
+    expect(wrapped(win)).not.toBe(original(Native, close));
+    expect(pageSource(win, wrapped(win))).toBe(Reflect.apply(nativeToString, original(Native, close), []));
+    // A bare Proxy prints differently: this is what the mask hides.
+    expect(Reflect.apply(nativeToString, wrapped(win), [])).not.toBe(pageSource(win, wrapped(win)));
+  });
+
+  it('prints its toString mask as the original toString and leaves other functions alone', () => {
+    const { win } = setup();
+    expect(win.Function.prototype.toString).not.toBe(nativeToString);
+    expect(pageSource(win, win.Function.prototype.toString)).toBe(Reflect.apply(nativeToString, nativeToString, []));
+    const own = function pageFunction(a: number) {
+      return a + 1;
+    };
+    expect(pageSource(win, own)).toBe(Reflect.apply(nativeToString, own, []));
+    expect(() => pageSource(win, {})).toThrow(TypeError);
   });
 
   it('keeps instanceof and constructor identity both ways', () => {

@@ -3,10 +3,18 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { ContentScriptContext } from 'wxt/utils/content-script-context';
 import { onMessage, sendMessage } from '@/utils/messaging/extension-protocol';
-import { createPageMessenger } from '@/utils/messaging/page-protocol';
+import { HEARTBEAT_MS, openHookChannel, type HookChannel, type RelayMessage } from '@/utils/webrtc/page-channel';
+import { capturePagePrimitives } from '@/utils/webrtc/page-primitives';
 import type { HookConfig } from '@/utils/messaging/hook-config';
 import type { HookReport } from '@/utils/webrtc/report-schema';
-import { createRelay, RELAY_DROPS_REPORT_DELAY_MS, RELAY_FLUSH_DELAY_MS, RELAY_MAX_BATCHES_PER_SECOND, type Relay } from '@/utils/webrtc/relay';
+import {
+  createRelay,
+  RELAY_DROPS_REPORT_DELAY_MS,
+  RELAY_FLUSH_DELAY_MS,
+  RELAY_MAX_BATCHES_PER_SECOND,
+  RELAY_MISSED_PONGS,
+  type Relay,
+} from '@/utils/webrtc/relay';
 
 vi.mock('@/utils/messaging/extension-protocol', () => ({ sendMessage: vi.fn(), onMessage: vi.fn() }));
 
@@ -24,10 +32,13 @@ function stats(pcId: string, seq: number): HookReport {
 }
 
 const send = vi.mocked(sendMessage);
+const EXTENSION_ID = fakeBrowser.runtime.id;
 const listen = vi.mocked(onMessage);
 
 let ctx: ContentScriptContext;
-let hookSide: ReturnType<typeof createPageMessenger>;
+let hookSide: HookChannel;
+let answerPings: boolean;
+let hookDrops: Record<string, number>;
 let hookConfigs: HookConfig[];
 let hookStops: number;
 let backgroundConfig: () => Promise<unknown>;
@@ -36,19 +47,35 @@ let dropReports: unknown[];
 let removeConfigListener: ReturnType<typeof vi.fn>;
 let configChanged: ((message: { data: unknown }) => void) | undefined;
 
-/** Plays the page hook's side of the channel. */
+/** happy-dom's window is not an instance of its own EventTarget: the hook side takes the window's methods. */
+function windowBuiltIns(): Window {
+  return Object.assign(Object.create(window) as Record<string, unknown>, {
+    EventTarget: { prototype: { addEventListener: window.addEventListener, removeEventListener: window.removeEventListener, dispatchEvent: window.dispatchEvent } },
+  }) as unknown as Window;
+}
+
+/** Plays the page hook's side of the channel (started before the relay, as at document_start). */
 function startHookSide(): void {
-  hookSide = createPageMessenger();
-  hookSide.onMessage('hookConfig', ({ data }) => {
-    hookConfigs.push(data);
-  });
-  hookSide.onMessage('hookStop', () => {
-    hookStops++;
+  hookSide = openHookChannel(window, capturePagePrimitives(windowBuiltIns()), (message: RelayMessage) => {
+    if (message.t === 'hookConfig') hookConfigs.push(message.d as HookConfig);
+    if (message.t === 'hookStop') hookStops++;
+    if (message.t === 'ping' && answerPings) hookSide.send({ t: 'pong', d: hookDrops });
   });
 }
 
 function reportsToHook(batch: unknown): void {
-  hookSide.sendMessage('hookReports', batch as HookReport[]).catch(() => {});
+  hookSide.send({ t: 'hookReports', id: 1, d: batch });
+}
+
+/** Forwards to the background settle only when released: one message stays in flight. */
+function holdForwards(): { release(): void } {
+  let settle: () => void = () => {};
+  send.mockImplementation(((type: string, data: unknown) => {
+    if (type === 'getHookConfig') return Promise.resolve(CONFIG);
+    forwarded.push(data);
+    return new Promise<unknown>((resolve) => (settle = () => resolve({ accepted: 1, rejected: 0 })));
+  }) as unknown as typeof sendMessage);
+  return { release: () => settle() };
 }
 
 async function startRelay(): Promise<Relay> {
@@ -65,6 +92,8 @@ beforeEach(() => {
   vi.useFakeTimers();
   hookConfigs = [];
   hookStops = 0;
+  answerPings = true;
+  hookDrops = {};
   forwarded = [];
   dropReports = [];
   backgroundConfig = () => Promise.resolve(CONFIG);
@@ -87,9 +116,11 @@ beforeEach(() => {
 });
 
 afterEach(async () => {
+  fakeBrowser.runtime.id = undefined as unknown as string; // the context goes: the relay stops
   if (ctx.isValid) ctx.notifyInvalidated();
   await vi.advanceTimersByTimeAsync(0);
-  hookSide.removeAllListeners();
+  fakeBrowser.runtime.id = EXTENSION_ID;
+  hookSide.close();
   vi.useRealTimers();
 });
 
@@ -116,38 +147,35 @@ describe('createRelay', () => {
     expect(hookConfigs).toEqual([CONFIG]);
   });
 
-  it('answers hookReady with the config, and with null before the background answered', async () => {
-    let answer: (config: HookConfig) => void = () => {};
-    backgroundConfig = () => new Promise((resolve) => (answer = resolve));
+  it('pushes the config to a hook that pairs after the background answered', async () => {
+    hookSide.close();
+    hookConfigs = [];
     await startRelay();
-    await expect(hookSide.sendMessage('hookReady')).resolves.toBeNull();
-    answer(CONFIG);
-    await vi.advanceTimersByTimeAsync(0);
-    await expect(hookSide.sendMessage('hookReady')).resolves.toEqual(CONFIG);
+    expect(hookConfigs).toEqual([]);
+    startHookSide();
+    expect(hookConfigs).toEqual([CONFIG]);
   });
 
-  it('bounds the config pushes a page can make it wait on by forging hookReady in a frame without hook', async () => {
-    hookSide.removeAllListeners(); // no hook in this frame: nobody answers hookConfig
-    let pushes = 0;
-    const countPush = (event: Event) => {
-      if ((event as CustomEvent).detail?.message?.type === 'hookConfig') pushes++;
-    };
-    window.addEventListener('@webext-core/messaging/custom-events', countPush);
+  it('answers a page’s hellos in a frame without hook at most a few times, and counts the rest', async () => {
+    hookSide.close(); // no hook in this frame
+    const offers: unknown[] = [];
+    const listener = (event: Event) => offers.push((event as CustomEvent).detail);
+    window.addEventListener('webrtc-stats-exporter/page/offer', listener);
     const relay = await startRelay();
-    const page = createPageMessenger();
-    const forgeReady = async () => {
-      for (let i = 0; i < 100; i++) page.sendMessage('hookReady').catch(() => {});
-      await vi.advanceTimersByTimeAsync(0);
-    };
-    await forgeReady();
-    const afterFirstBurst = pushes;
-    await forgeReady();
-    window.removeEventListener('@webext-core/messaging/custom-events', countPush);
-    page.removeAllListeners();
-    // Without the bound, each forged hookReady would leave one more push waiting: 201 in all.
-    expect(afterFirstBurst).toBeLessThanOrEqual(1 + 17 * 4);
-    expect(pushes).toBe(afterFirstBurst);
-    expect(relay.drops()['config-push-unanswered']).toBeGreaterThan(100);
+    for (let i = 0; i < 100; i++) window.dispatchEvent(new CustomEvent('webrtc-stats-exporter/page/hello'));
+    window.removeEventListener('webrtc-stats-exporter/page/offer', listener);
+    expect(offers.length).toBeLessThanOrEqual(4);
+    expect(relay.drops()['hello-ignored']).toBeGreaterThanOrEqual(96);
+  });
+
+  it('once paired, offers its secret to nobody: a page’s hello gets no answer', async () => {
+    await startRelay();
+    const offers: unknown[] = [];
+    const listener = (event: Event) => offers.push((event as CustomEvent).detail);
+    window.addEventListener('webrtc-stats-exporter/page/offer', listener);
+    window.dispatchEvent(new CustomEvent('webrtc-stats-exporter/page/hello'));
+    window.removeEventListener('webrtc-stats-exporter/page/offer', listener);
+    expect(offers).toEqual([]);
   });
 
   it('asks again for its own frame config when the background says settings changed', async () => {
@@ -219,12 +247,7 @@ describe('createRelay', () => {
   });
 
   it('has one message to the background in flight at a time and coalesces meanwhile', async () => {
-    let release: () => void = () => {};
-    send.mockImplementation(((type: string, data: unknown) => {
-      if (type === 'getHookConfig') return Promise.resolve(CONFIG);
-      forwarded.push(data);
-      return new Promise<unknown>((resolve) => (release = () => resolve({ accepted: 1, rejected: 0 })));
-    }) as unknown as typeof sendMessage);
+    const { release } = holdForwards();
     await startRelay();
     reportsToHook([stats('p1', 0)]);
     await vi.advanceTimersByTimeAsync(RELAY_FLUSH_DELAY_MS);
@@ -245,15 +268,78 @@ describe('createRelay', () => {
     expect(relay.drops()['relay-rate-limited']).toBe(5);
   });
 
-  it('tells the hook to stop and stops listening when its context is invalidated', async () => {
-    await startRelay();
+  it('tells the hook to stop and stops listening when its extension context is really gone', async () => {
+    const relay = await startRelay();
+    fakeBrowser.runtime.id = undefined as unknown as string;
     ctx.notifyInvalidated();
+    expect(relay.drops()['forged-invalidation']).toBeUndefined();
     await vi.advanceTimersByTimeAsync(0);
     expect(hookStops).toBe(1);
     expect(removeConfigListener).toHaveBeenCalled();
     reportsToHook([stats('p1', 0)]);
     await vi.advanceTimersByTimeAsync(1_000);
     expect(forwarded).toEqual([]);
+  });
+
+  it('stops the hook, without acknowledging, when the hook reports after the extension context is gone (uninstall)', async () => {
+    await startRelay();
+    fakeBrowser.runtime.id = undefined as unknown as string; // no event says so: the relay finds out on the next report
+    reportsToHook([stats('p1', 0)]);
+    expect(hookStops).toBe(1);
+    await vi.advanceTimersByTimeAsync(1_000);
+    expect(forwarded).toEqual([]);
+  });
+
+  it('keeps forwarding after a forged "content-script-started" event aborted WXT’s context, and counts it', async () => {
+    const relay = await startRelay();
+    // What a page can do: dispatch WXT's event under its name with another messageId.
+    document.dispatchEvent(
+      new CustomEvent(`${fakeBrowser.runtime.id}:${import.meta.env.ENTRYPOINT}:wxt:content-script-started`, {
+        detail: { contentScriptName: 'relay', messageId: 'forged' },
+      }),
+    );
+    expect(ctx.isValid).toBe(false);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(hookStops).toBe(0);
+    reportsToHook([stats('p1', 0)]);
+    await vi.advanceTimersByTimeAsync(RELAY_FLUSH_DELAY_MS);
+    expect(forwarded).toEqual([[stats('p1', 0)]]);
+    expect(relay.drops()['forged-invalidation']).toBe(1);
+  });
+
+  it('forwards ended reports at once, without the coalescing delay, even with a message in flight', async () => {
+    const { release } = holdForwards();
+    await startRelay();
+    reportsToHook([stats('p1', 0)]);
+    await vi.advanceTimersByTimeAsync(RELAY_FLUSH_DELAY_MS);
+    const ended = { event: 'ended', pcId: 'p1', seq: 1, reason: 'pagehide' };
+    reportsToHook([ended]);
+    // Handed to the extension messaging before the page's event returns: no timer runs first.
+    expect(forwarded).toEqual([[stats('p1', 0)], [ended]]);
+    release();
+  });
+
+  it('counts a hook that stops answering its pings once, as hook-silent', async () => {
+    const relay = await startRelay();
+    await vi.advanceTimersByTimeAsync(3 * HEARTBEAT_MS);
+    expect(relay.drops()['hook-silent']).toBeUndefined();
+    answerPings = false;
+    await vi.advanceTimersByTimeAsync((RELAY_MISSED_PONGS + 5) * HEARTBEAT_MS);
+    expect(relay.drops()['hook-silent']).toBe(1);
+    expect(dropReports).toContainEqual({ 'hook-silent': 1 });
+  });
+
+  it('counts what the hook dropped, from its pongs, as hook-<reason>, once per increase', async () => {
+    const relay = await startRelay();
+    hookDrops = { 'connection-limit': 280 };
+    await vi.advanceTimersByTimeAsync(HEARTBEAT_MS);
+    hookDrops = { 'connection-limit': 560, 'bad reason!': 5 };
+    await vi.advanceTimersByTimeAsync(HEARTBEAT_MS);
+    await vi.advanceTimersByTimeAsync(HEARTBEAT_MS);
+    expect(relay.drops()['hook-connection-limit']).toBe(560);
+    expect(Object.keys(relay.drops()).some((reason) => reason.includes('bad'))).toBe(false);
+    await vi.advanceTimersByTimeAsync(RELAY_DROPS_REPORT_DELAY_MS);
+    expect(dropReports.some((report) => (report as Record<string, number>)['hook-connection-limit'] !== undefined)).toBe(true);
   });
 
   it('invalidates itself and stops the hook when forwarding fails with "Extension context invalidated"', async () => {
@@ -264,7 +350,6 @@ describe('createRelay', () => {
     const relay = await startRelay();
     reportsToHook([stats('p1', 0)]);
     await vi.advanceTimersByTimeAsync(RELAY_FLUSH_DELAY_MS);
-    expect(ctx.isInvalid).toBe(true);
     expect(hookStops).toBe(1);
     expect(relay.drops()['forward-failed']).toBe(1);
   });
