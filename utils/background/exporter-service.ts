@@ -12,6 +12,7 @@ import { createOutbox, OUTBOX_DROPS } from '../export/outbox';
 import { createPushgatewayClient } from '../export/pushgateway-client';
 import { createDelivery, DELIVERY_DROPS } from '../export/delivery';
 import { hasGatewayPermission, testConnection } from '../export/connection-test';
+import { cleartextCredentialsWarning } from '../export/credential-exposure';
 import { createConnectionTracker } from '../integrity/connection-tracker';
 import { createIntegrityChecker, tabExistsVia } from '../integrity/data-integrity-manager';
 import { createInitializationManager } from '../init/initialization-manager';
@@ -148,6 +149,7 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
     drops: drops.snapshot(),
     reportsAccepted: processor.accepted(),
     resources: resources.snapshot(),
+    warnings: [cleartextCredentialsWarning(settings().gateway)].filter((warning) => warning !== null),
   });
   /** Why capture is degraded for every tab, or null: start-up fell back, or metrics do not reach the gateway. */
   function degradedReason(): string | null {

@@ -198,7 +198,11 @@ async function request(
   const onOuterAbort = () => controller.abort(outer?.reason);
   outer?.addEventListener('abort', onOuterAbort, { once: true });
   try {
-    const response = await doFetch(url, { ...init, signal: controller.signal, credentials: 'omit', redirect: 'follow' });
+    // Redirects are never followed: a followed redirect replays the body (and, to the same
+    // origin, the basic-auth header) to wherever the answer points. A gateway behind a redirect is
+    // a configuration error the user fixes by entering the final URL.
+    const response = await doFetch(url, { ...init, signal: controller.signal, credentials: 'omit', redirect: 'manual' });
+    if (isRedirect(response)) return redirectResult(response);
     const text = await readCapped(response);
     if (response.ok) return { kind: 'ok', status: response.status };
     return { kind: 'http', status: response.status, message: text || response.statusText || `HTTP ${response.status}` };
@@ -214,6 +218,20 @@ async function request(
     clearTimeout(timer);
     outer?.removeEventListener('abort', onOuterAbort);
   }
+}
+
+/** Browsers give an opaque `opaqueredirect` response (status 0) for `redirect: 'manual'`; Node gives the 3xx itself. */
+function isRedirect(response: Response): boolean {
+  return response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400);
+}
+
+function redirectResult(response: Response): GatewayResult {
+  const location = response.headers.get('location');
+  const where = location ? ` to ${location.slice(0, 200)}` : '';
+  return {
+    kind: 'config',
+    message: `The gateway answered with a redirect${where}; it is not followed, so that metrics and credentials go nowhere else. Enter the final URL.`,
+  };
 }
 
 async function readCapped(response: Response): Promise<string> {
