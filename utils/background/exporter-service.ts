@@ -29,6 +29,15 @@ import { createReportProcessor, type InboundReport } from './report-processor';
 import { createSelfMetricsPublisher } from './self-metrics-publisher';
 import { takeOverOpenTabs } from './open-tabs-takeover';
 import { createBadge, type BadgeTabState } from './badge';
+import {
+  captureUrlOf,
+  isEndedByNavigation,
+  isEndedBySettings,
+  isFromLeavingDocument,
+  isOrphanedAtInstall,
+  tabCapture,
+  type DocumentCommit,
+} from './group-lifecycle';
 
 /** Longest a message waits for start-up before it is answered from the degraded state. */
 const READY_WAIT_MS = 10_000;
@@ -161,8 +170,7 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
     return null;
   }
   function badgeStateFor(tabId: number): BadgeTabState {
-    const origin = tracker.forTab(tabId)[0]?.origin;
-    if (origin !== undefined && !decideCapture(`${origin}/`, settings()).enabled) return { capture: 'off' };
+    if (tabCapture(tracker.forTab(tabId), settings()) === 'off') return { capture: 'off' };
     const reason = degradedReason();
     return reason === null ? { capture: 'on' } : { capture: 'degraded', reason };
   }
@@ -195,7 +203,7 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
     breaker.updateSettings(current.reliability);
     if (previous.namingMode !== current.namingMode) processor.namingModeChanged(previous.namingMode);
     // Connections on origins that are no longer captured end now: their groups are deleted.
-    const ended = tracker.removeWhere((entry) => !decideCapture(`${entry.origin}/`, current).enabled);
+    const ended = tracker.removeWhere((entry) => isEndedBySettings(entry, current));
     if (ended.length) processor.deleteGroups(ended);
     if (JSON.stringify(previous.gateway) !== JSON.stringify(current.gateway)) void delivery.retryRejected();
     await syncRegistrations(false);
@@ -344,14 +352,17 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
         drops.count(`message-${batch.reason}`);
         return { accepted: 0, rejected: Array.isArray(data) ? data.length : 1 };
       }
+      // A leaving document's connections ended with the navigation: only its "ended" reports still mean something.
+      const reports = isFromLeavingDocument(sender) ? batch.reports.filter((report) => report.event === 'ended') : batch.reports;
+      if (reports.length < batch.reports.length) drops.count('report-from-leaving-document', batch.reports.length - reports.length);
       const decision = decideCapture(batch.source.url, settings());
       if (!decision.enabled || !decision.platform || !decision.origin) {
-        drops.count('capture-disabled', batch.reports.length);
-        return { accepted: 0, rejected: batch.reports.length };
+        drops.count('capture-disabled', reports.length);
+        return { accepted: 0, rejected: reports.length };
       }
-      if (!rateLimiter.allow(`tab:${batch.source.tabId}`)) return { accepted: 0, rejected: batch.reports.length };
+      if (!rateLimiter.allow(`tab:${batch.source.tabId}`)) return { accepted: 0, rejected: reports.length };
       let accepted = 0;
-      for (const report of batch.reports) {
+      for (const report of reports) {
         const status = queue.enqueue({ source: batch.source, platform: decision.platform, origin: decision.origin, report });
         if (status !== 'rejected') accepted++;
       }
@@ -369,7 +380,7 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
       await ready();
       const connections = tracker.forTab(tabId);
       const tab = await browser.tabs.get(tabId).catch(() => undefined);
-      const url = tab?.url ?? (connections[0] ? `${connections[0].origin}/` : '');
+      const url = tab?.url ?? (connections[0] ? captureUrlOf(connections[0]) : '');
       const decision = decideCapture(url, settings());
       return {
         tabId,
@@ -405,6 +416,18 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
       void ready().then(() => processor.deleteGroups(tracker.endTab(tabId)));
     },
     /**
+     * A new document committed in a frame (navigation, reload): the connections of the document
+     * it replaced have ended, so their groups are deleted now rather than by the stale sweep.
+     */
+    documentCommitted(commit: DocumentCommit): void {
+      void ready().then(() => {
+        const ended = tracker.removeWhere((entry) => isEndedByNavigation(entry, commit));
+        if (ended.length === 0) return;
+        processor.deleteGroups(ended);
+        badge.update();
+      });
+    },
+    /**
      * The extension was installed, updated or reloaded. Every content script of the previous
      * version is orphaned now, and its hooks come back (if at all) under new connection ids, so
      * the connections tracked before this worker started have ended: their groups are deleted
@@ -412,7 +435,7 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
      */
     async installed(): Promise<void> {
       await ready();
-      const orphaned = tracker.removeWhere((entry) => entry.lastReportAt < startedAt);
+      const orphaned = tracker.removeWhere((entry) => isOrphanedAtInstall(entry, startedAt));
       if (orphaned.length) processor.deleteGroups(orphaned);
       await syncRegistrations(true);
       await takeOverOpenTabs({ tabs: browser.tabs, scripting: browser.scripting, settings: settings(), drops });

@@ -6,6 +6,7 @@ import type { NamingMode, Settings } from '../settings/settings-schema';
 import type { HookReport } from '../webrtc/report-schema';
 import { encodeSnapshot } from '../metrics/encode-snapshot';
 import { connectionLabels } from './series-labels';
+import { captureUrl } from './group-lifecycle';
 import type { ReportSource } from './inbound-reports';
 
 /** One validated report with where it came from and what platform that is. */
@@ -80,6 +81,7 @@ export function createReportProcessor(deps: ReportProcessorDeps) {
       frameId: source.frameId,
       pcId: report.pcId,
       origin: item.origin,
+      url: captureUrl(source.url),
       platform: item.platform,
       state: report.state,
     });

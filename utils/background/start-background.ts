@@ -3,6 +3,7 @@ import { onMessage } from '../messaging/extension-protocol';
 import { createLifecycle } from '../lifecycle/lifecycle-manager';
 import { createExporterService } from './exporter-service';
 import { uiOnly } from './ui-sender-guard';
+import type { DocumentCommit } from './group-lifecycle';
 
 /** Housekeeping period; Chrome fires alarms at most every 30 s. */
 const HOUSEKEEPING_MINUTES = 0.5;
@@ -29,6 +30,10 @@ export function startBackground(): void {
     onMessage('setOriginCapture', uiOnly('setOriginCapture', base, ({ data }) => service.setOriginCapture(data.origin, data.enabled))),
   );
   lifecycle.onEvent(browser.tabs.onRemoved, (tabId: number) => service.tabClosed(tabId));
+  // A committed document (navigation, reload; not a same-document pushState) ends the frame's
+  // connections at once. webNavigation is the one event that tells a new document from a
+  // history change, names the frame, and wakes a stopped worker.
+  lifecycle.onEvent(browser.webNavigation.onCommitted, (details: DocumentCommit) => service.documentCommitted(details));
   lifecycle.onEvent(browser.runtime.onInstalled, () => void service.installed());
   // A new install has no gateway yet: the options page is where the user (or admin) sets one.
   lifecycle.onEvent(browser.runtime.onInstalled, (details: { reason: string }) => {
