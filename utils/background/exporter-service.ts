@@ -10,6 +10,8 @@ import { createRateLimiter } from '../resilience/rate-limiter';
 import { createNetworkCircuitBreaker } from '../resilience/network-circuit-breaker';
 import { createOutbox, OUTBOX_DROPS } from '../export/outbox';
 import { createPushgatewayClient } from '../export/pushgateway-client';
+import { createGatewayTargets, sameGatewayAndJob, targetKey, MAX_RETIRED_CREDENTIALS, type GatewayTarget } from '../export/gateway-targets';
+import { createMemoryArea } from '../storage/memory-area';
 import { createDelivery, DELIVERY_DROPS } from '../export/delivery';
 import { hasGatewayPermission, testConnection } from '../export/connection-test';
 import { cleartextCredentialsWarning } from '../export/credential-exposure';
@@ -25,7 +27,7 @@ import type { Health } from '../messaging/health';
 import type { ConnectionTestResult, TabStatus } from '../messaging/ui-types';
 import { hookConfigFor } from './hook-config-for';
 import { parseInboundBatch, parseRelayDrops, senderFrameUrl, type SenderLike } from './inbound-reports';
-import { createReportProcessor, type InboundReport } from './report-processor';
+import { connectionGroupingKey, createReportProcessor, type InboundReport } from './report-processor';
 import { createSelfMetricsPublisher } from './self-metrics-publisher';
 import { takeOverOpenTabs } from './open-tabs-takeover';
 import { createBadge, type BadgeTabState } from './badge';
@@ -34,6 +36,7 @@ import {
   isEndedByNavigation,
   isEndedBySettings,
   isFromLeavingDocument,
+  deletesForTargetChange,
   isOrphanedAtInstall,
   tabCapture,
   type DocumentCommit,
@@ -82,7 +85,31 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
     ...settings().gateway,
     timeoutMs: settings().reliability.requestTimeoutMs,
   }));
-  const delivery = createDelivery({ outbox, client, breaker, drops, area, now });
+  // Earlier gateways (URL or job changed) still get the deletes of the groups pushed there, with
+  // the credentials used there, through breakers of their own.
+  const targets = createGatewayTargets({ area: trackerArea, drops });
+  const earlierBreakers = new Map<string, ReturnType<typeof createNetworkCircuitBreaker>>();
+  function earlierBreaker(target: GatewayTarget) {
+    const key = targetKey(target);
+    let found = earlierBreakers.get(key);
+    if (!found) {
+      // One per earlier target the book keeps credentials for; more never coexist for long.
+      if (earlierBreakers.size >= MAX_RETIRED_CREDENTIALS) earlierBreakers.delete(earlierBreakers.keys().next().value!);
+      found = createNetworkCircuitBreaker({ area: createMemoryArea({ maxKeys: 1 }), settings: settings().reliability });
+      earlierBreakers.set(key, found);
+    }
+    return found;
+  }
+  const delivery = createDelivery({
+    outbox,
+    client,
+    breaker,
+    drops,
+    area,
+    now,
+    route: (target) =>
+      sameGatewayAndJob(target, targets.current()) ? null : { to: targets.resolve(target), breaker: earlierBreaker(target) },
+  });
   const history = createQualityHistory({
     maxPointsPerGroup: CHART_POINTS,
     maxGroups: settings().reliability.maxConnectionsTotal,
@@ -201,6 +228,15 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
     loaded = next;
     const current = next.settings;
     breaker.updateSettings(current.reliability);
+    const earlier = targets.sync(current.gateway);
+    if (earlier) {
+      // Pending deletes were meant for the old gateway; live groups there are deleted too, first.
+      outbox.pinDeletes(earlier);
+      for (const item of deletesForTargetChange(tracker.list(), earlier, previous.namingMode, connectionGroupingKey)) {
+        outbox.remove(item.outboxId, item.groupingKey, item.target);
+      }
+      scheduleFlush();
+    }
     if (previous.namingMode !== current.namingMode) processor.namingModeChanged(previous.namingMode);
     // Connections on origins that are no longer captured end now: their groups are deleted.
     const ended = tracker.removeWhere((entry) => isEndedBySettings(entry, current));
@@ -273,7 +309,7 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
             return [counts[OUTBOX_DROPS.corrupt] ?? 0, counts[DELIVERY_DROPS.statsCorrupt] ?? 0] as const;
           };
           const before = corrupt();
-          await Promise.all([outbox.restore(), breaker.restore(), delivery.restore()]);
+          await Promise.all([outbox.restore(), breaker.restore(), delivery.restore(), targets.restore()]);
           // Unreadable stored state was dropped by the restores: health lists it with the other repairs.
           const after = corrupt();
           integrity.noteRepaired('outbox-entry', after[0] - before[0]);
@@ -449,7 +485,8 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
       badge.update({ force: true });
       selfMetrics.maybePublish();
       await delivery.flush();
-      await Promise.all([tracker.flush(), outbox.flush(), delivery.persist(), breaker.flush()]);
+      targets.prune(outbox.pinnedTargets());
+      await Promise.all([tracker.flush(), outbox.flush(), delivery.persist(), breaker.flush(), targets.flush()]);
     },
     /** Content scripts must be (re)registered after install, update and browser start. */
     async syncRegistrations(): Promise<void> {

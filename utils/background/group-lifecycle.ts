@@ -1,6 +1,8 @@
 import { decideCapture } from '../platforms/capture-scope';
 import { MAX_CAPTURE_URL_LENGTH, type TrackedConnection } from '../integrity/connection-tracker';
-import type { Settings } from '../settings/settings-schema';
+import type { NamingMode, Settings } from '../settings/settings-schema';
+import { targetKey, type GatewayTarget } from '../export/gateway-targets';
+import type { GroupingKey } from '../export/pushgateway-client';
 
 /**
  * When a tracked connection (and so its Pushgateway group) ends without a word from the page:
@@ -80,4 +82,41 @@ export function isOrphanedAtInstall(entry: Pick<LifecycleEntry, 'lastReportAt'>,
 export function tabCapture(entries: readonly Pick<LifecycleEntry, 'origin' | 'url'>[], settings: Settings): 'on' | 'off' {
   if (entries.length === 0) return 'on';
   return entries.every((entry) => isEndedBySettings(entry, settings)) ? 'off' : 'on';
+}
+
+/** One delete to queue in the outbox. */
+export interface TargetedDelete {
+  outboxId: string;
+  groupingKey: GroupingKey;
+  target: GatewayTarget;
+}
+
+/** A short, stable tag of a target for outbox ids (FNV-1a; a clash only merges two old targets' deletes of one group). */
+export function targetTag(target: GatewayTarget): string {
+  let hash = 0x811c9dc5;
+  for (const char of targetKey(target)) {
+    hash ^= char.codePointAt(0)!;
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash.toString(36);
+}
+
+/**
+ * The gateway URL or job changed: every live group was pushed to `previous`, so each gets a
+ * delete bound there (with its grouping key under the naming it was pushed with), under an
+ * outbox id of its own so that the connection's next snapshot, for the new gateway, does not
+ * replace the delete.
+ */
+export function deletesForTargetChange(
+  entries: readonly Pick<TrackedConnection, 'groupId'>[],
+  previous: GatewayTarget,
+  naming: NamingMode,
+  groupingKeyOf: (groupId: string, naming: NamingMode) => GroupingKey,
+): TargetedDelete[] {
+  const tag = targetTag(previous);
+  return entries.map((entry) => ({
+    outboxId: `${entry.groupId}@${tag}`,
+    groupingKey: groupingKeyOf(entry.groupId, naming),
+    target: previous,
+  }));
 }

@@ -34,11 +34,14 @@ export type GatewayResult =
   | { kind: 'aborted'; message: string }
   | { kind: 'config'; message: string };
 
+/** Another gateway than the configured one (URL, job, credentials), e.g. the one a delete is bound to. */
+export type GatewayOverride = Pick<PushgatewayConfig, 'url' | 'job' | 'username' | 'password'>;
+
 export interface PushgatewayClient {
   /** PUT `body` as the full state of the group (series missing from it are removed). */
-  push(groupingKey: GroupingKey, body: string, signal?: AbortSignal): Promise<GatewayResult>;
-  /** DELETE the group. The gateway answers 202 even when the group does not exist. */
-  delete(groupingKey: GroupingKey, signal?: AbortSignal): Promise<GatewayResult>;
+  push(groupingKey: GroupingKey, body: string, signal?: AbortSignal, to?: GatewayOverride): Promise<GatewayResult>;
+  /** DELETE the group (at `to` when given). The gateway answers 202 even when the group does not exist. */
+  delete(groupingKey: GroupingKey, signal?: AbortSignal, to?: GatewayOverride): Promise<GatewayResult>;
   /** GET `/-/ready`: is the gateway up and is this the right base URL? */
   ready(signal?: AbortSignal): Promise<GatewayResult>;
   /** True when a gateway URL is set, i.e. pushing is meant to happen. */
@@ -145,8 +148,9 @@ export function createPushgatewayClient(
     groupingKey: GroupingKey,
     body: string | undefined,
     signal: AbortSignal | undefined,
+    to: GatewayOverride | undefined,
   ): Promise<GatewayResult> {
-    const config = getConfig();
+    const config = { ...getConfig(), ...to };
     const built = buildGroupUrl(config.url, config.job, groupingKey);
     if ('error' in built) return { kind: 'config', message: built.error };
     const headers: Record<string, string> = {};
@@ -165,8 +169,8 @@ export function createPushgatewayClient(
   }
 
   return {
-    push: (groupingKey, body, signal) => groupRequest('PUT', groupingKey, body, signal),
-    delete: (groupingKey, signal) => groupRequest('DELETE', groupingKey, undefined, signal),
+    push: (groupingKey, body, signal, to) => groupRequest('PUT', groupingKey, body, signal, to),
+    delete: (groupingKey, signal, to) => groupRequest('DELETE', groupingKey, undefined, signal, to),
     async ready(signal) {
       const config = getConfig();
       const base = config.url.trim().replace(/\/+$/, '');

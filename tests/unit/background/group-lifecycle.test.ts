@@ -3,6 +3,8 @@ import { fakeBrowser } from 'wxt/testing/fake-browser';
 import {
   captureUrl,
   captureUrlOf,
+  deletesForTargetChange,
+  targetTag,
   isEndedByNavigation,
   isEndedBySettings,
   isFromLeavingDocument,
@@ -12,6 +14,7 @@ import {
 import { BUILTIN_PLATFORMS } from '@/utils/platforms/builtin-platforms';
 import { defaultSettings, type Settings } from '@/utils/settings/settings-schema';
 import { trackedConnection } from '../integrity/tracked-connection';
+import { connectionGroupingKey } from '@/utils/background/report-processor';
 
 function settingsWith(overrides: Partial<Settings>): Settings {
   return { ...defaultSettings(), ...overrides };
@@ -136,5 +139,26 @@ describe('isOrphanedAtInstall', () => {
     [2_500, 2_000, false],
   ])('a connection last reported at %i is orphaned by a worker started at %i: %s', (lastReportAt, startedAt, orphaned) => {
     expect(isOrphanedAtInstall({ lastReportAt }, startedAt)).toBe(orphaned);
+  });
+});
+
+describe('deletesForTargetChange', () => {
+  beforeEach(() => fakeBrowser.reset());
+
+  const earlier = { url: 'https://old.example:9091', job: 'webrtc', credentialsRef: 'r1' };
+
+  it.each([
+    ['conventional', { peer_connection_id: 'g1' }],
+    ['legacy', { peerConnectionId: 'g1' }],
+  ] as const)('binds a delete of every live group to the earlier target under its %s grouping key', (naming, key) => {
+    const deletes = deletesForTargetChange([trackedConnection('g1'), trackedConnection('g2')], earlier, naming, connectionGroupingKey);
+    expect(deletes).toHaveLength(2);
+    expect(deletes[0]).toEqual({ outboxId: `g1@${targetTag(earlier)}`, groupingKey: key, target: earlier });
+  });
+
+  it('uses outbox ids of their own, so the next snapshot of the group does not replace the delete', () => {
+    const [item] = deletesForTargetChange([trackedConnection('g1')], earlier, 'conventional', connectionGroupingKey);
+    expect(item!.outboxId).not.toBe('g1');
+    expect(targetTag(earlier)).not.toBe(targetTag({ ...earlier, job: 'other' }));
   });
 });
