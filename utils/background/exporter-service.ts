@@ -27,6 +27,7 @@ import type { Health } from '../messaging/health';
 import type { ConnectionTestResult, TabStatus } from '../messaging/ui-types';
 import { hookConfigFor } from './hook-config-for';
 import { parseInboundBatch, parseRelayDrops, senderFrameUrl, type SenderLike } from './inbound-reports';
+import { batchCost, measureBatch } from './inbound-budget';
 import { connectionGroupingKey, createReportProcessor, type InboundReport } from './report-processor';
 import { createSelfMetricsPublisher } from './self-metrics-publisher';
 import { takeOverOpenTabs } from './open-tabs-takeover';
@@ -383,20 +384,33 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
     },
     async handleReports(data: unknown, sender: SenderLike): Promise<{ accepted: number; rejected: number }> {
       await ready();
+      const count = Array.isArray(data) ? data.length : 1;
+      // Cheap checks first, so a flooding page costs little before it is refused: who sent it,
+      // counts and size, capture, then the tab's budget (shared by all its frames); the schema parse last.
+      const tabId = sender.tab?.id;
+      if (typeof tabId !== 'number' || tabId < 0) {
+        drops.count('message-not-from-tab');
+        return { accepted: 0, rejected: count };
+      }
+      const measure = measureBatch(data);
+      if (!measure.ok) {
+        drops.count(`message-${measure.reason}`);
+        return { accepted: 0, rejected: count };
+      }
+      const decision = decideCapture(senderFrameUrl(sender), settings());
+      if (!decision.enabled || !decision.platform || !decision.origin) {
+        drops.count('capture-disabled', measure.reports);
+        return { accepted: 0, rejected: measure.reports };
+      }
+      if (!rateLimiter.allow(`tab:${tabId}`, now(), batchCost(measure))) return { accepted: 0, rejected: measure.reports };
       const batch = parseInboundBatch(data, sender);
       if (!batch.ok) {
         drops.count(`message-${batch.reason}`);
-        return { accepted: 0, rejected: Array.isArray(data) ? data.length : 1 };
+        return { accepted: 0, rejected: count };
       }
       // A leaving document's connections ended with the navigation: only its "ended" reports still mean something.
       const reports = isFromLeavingDocument(sender) ? batch.reports.filter((report) => report.event === 'ended') : batch.reports;
       if (reports.length < batch.reports.length) drops.count('report-from-leaving-document', batch.reports.length - reports.length);
-      const decision = decideCapture(batch.source.url, settings());
-      if (!decision.enabled || !decision.platform || !decision.origin) {
-        drops.count('capture-disabled', reports.length);
-        return { accepted: 0, rejected: reports.length };
-      }
-      if (!rateLimiter.allow(`tab:${batch.source.tabId}`)) return { accepted: 0, rejected: reports.length };
       let accepted = 0;
       for (const report of reports) {
         const status = queue.enqueue({ source: batch.source, platform: decision.platform, origin: decision.origin, report });
