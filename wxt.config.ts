@@ -15,7 +15,10 @@ export default defineConfig({
     name: 'WebRTC Stats Exporter',
     description:
       'Exports WebRTC call quality (bitrate, loss, jitter, RTT, freezes) to a Prometheus Pushgateway.',
-    permissions: ['storage', 'alarms', 'scripting', 'activeTab'],
+    // webNavigation: a reload or navigation ends the old document's calls at once (their groups are
+    // deleted) instead of leaving them ~60-77 s for the stale sweep; no other event tells a new
+    // document from a same-document history change.
+    permissions: ['storage', 'alarms', 'scripting', 'activeTab', 'webNavigation'],
     host_permissions: loopbackForTests,
     optional_host_permissions: ['http://*/*', 'https://*/*'],
     action: { default_title: 'WebRTC Stats Exporter' },

@@ -4,9 +4,9 @@
 // so one run shows every failure. Ends with a plain line `N passed, N failed[, N skipped]`
 // (vitest's own summary is not a closing line CI recognises) and exits non-zero on any failure.
 //
-// E2E_LOOPBACK=1 for the e2e builds: a headless browser cannot answer the host-permission prompt
-// (measured: in headless Chromium `permissions.request()` never settles and no dialog can be
-// accepted), so test builds hold http://127.0.0.1/* as a host permission at install.
+// The e2e steps run `npm run test:e2e*`, whose own builds set E2E_LOOPBACK=1: a headless browser
+// cannot answer the host-permission prompt (measured: in headless Chromium `permissions.request()`
+// never settles and no dialog can be accepted), so test builds hold http://127.0.0.1/* at install.
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,8 +20,8 @@ const steps = [
   { name: 'typecheck', cmd: npm, args: ['run', '--silent', 'typecheck'] },
   { name: 'lint', cmd: npm, args: ['run', '--silent', 'lint'] },
   { name: 'unit', cmd: 'npx', args: ['vitest', 'run', '--project', 'unit'], json: 'unit.json' },
-  { name: 'e2e chromium', cmd: npm, args: ['run', 'test:e2e', '--'], json: 'e2e-chromium.json', env: { E2E_LOOPBACK: '1' } },
-  { name: 'e2e firefox', cmd: npm, args: ['run', 'test:e2e:firefox', '--'], json: 'e2e-firefox.json', env: { E2E_LOOPBACK: '1' } },
+  { name: 'e2e chromium', cmd: npm, args: ['run', 'test:e2e', '--'], json: 'e2e-chromium.json' },
+  { name: 'e2e firefox', cmd: npm, args: ['run', 'test:e2e:firefox', '--'], json: 'e2e-firefox.json' },
 ];
 
 const totals = { passed: 0, failed: 0, skipped: 0 };

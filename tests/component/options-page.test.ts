@@ -42,6 +42,21 @@ describe('options page', () => {
     wrapper.unmount();
   });
 
+  it.each([
+    ['http to another host with a user name', 'http://pg.corp:9091', 'agent', true],
+    ['https with a user name', 'https://pg.corp:9091', 'agent', false],
+    ['http to loopback with a user name', 'http://127.0.0.1:9091', 'agent', false],
+    ['http to another host without a user name', 'http://pg.corp:9091', '', false],
+  ])('warns about clear-text credentials only for %s', async (_name, url, username, warned) => {
+    const { wrapper } = await mountOptions();
+    await wrapper.get('#f-gateway-url').setValue(url);
+    await wrapper.get('#f-gateway-username').setValue(username);
+    const warning = wrapper.find('[data-test="cleartext-credentials"]');
+    expect(warning.exists()).toBe(warned);
+    if (warned) expect(warning.text()).toContain('unencrypted');
+    wrapper.unmount();
+  });
+
   it('says at the field when access to the gateway is refused, and keeps the old URL', async () => {
     const { wrapper, store } = await mountOptions(createFakeStore(), { requestOrigins: async () => false });
     await wrapper.get('#f-gateway-url').setValue('https://pg.example.com');

@@ -10,9 +10,12 @@ import { createRateLimiter } from '../resilience/rate-limiter';
 import { createNetworkCircuitBreaker } from '../resilience/network-circuit-breaker';
 import { createOutbox, OUTBOX_DROPS } from '../export/outbox';
 import { createPushgatewayClient } from '../export/pushgateway-client';
+import { createGatewayTargets, sameGatewayAndJob, targetKey, MAX_RETIRED_CREDENTIALS, type GatewayTarget } from '../export/gateway-targets';
+import { createMemoryArea } from '../storage/memory-area';
 import { createDelivery, DELIVERY_DROPS } from '../export/delivery';
 import { createExportState } from '../export/export-state';
 import { hasGatewayPermission, testConnection } from '../export/connection-test';
+import { cleartextCredentialsWarning } from '../export/credential-exposure';
 import { createConnectionTracker } from '../integrity/connection-tracker';
 import { createIntegrityChecker, tabExistsVia } from '../integrity/data-integrity-manager';
 import { createInitializationManager } from '../init/initialization-manager';
@@ -26,10 +29,21 @@ import type { Health } from '../messaging/health';
 import type { ConnectionTestResult, TabStatus } from '../messaging/ui-types';
 import { hookConfigFor } from './hook-config-for';
 import { parseInboundBatch, parseRelayDrops, senderFrameUrl, type SenderLike } from './inbound-reports';
+import { batchCost, measureBatch } from './inbound-budget';
 import { createReportProcessor, type InboundReport } from './report-processor';
 import { createSelfMetricsPublisher } from './self-metrics-publisher';
 import { takeOverOpenTabs } from './open-tabs-takeover';
 import { createBadge, type BadgeTabState } from './badge';
+import {
+  captureUrlOf,
+  isEndedByNavigation,
+  isEndedBySettings,
+  isFromLeavingDocument,
+  deletesForTargetChange,
+  isOrphanedAtInstall,
+  tabCapture,
+  type DocumentCommit,
+} from './group-lifecycle';
 
 /** Longest a message waits for start-up before it is answered from the degraded state. */
 const READY_WAIT_MS = 10_000;
@@ -76,7 +90,31 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
     ...settings().gateway,
     timeoutMs: settings().reliability.requestTimeoutMs,
   }));
-  const delivery = createDelivery({ outbox, client, breaker, drops, area, now });
+  // Earlier gateways (URL or job changed) still get the deletes of the groups pushed there, with
+  // the credentials used there, through breakers of their own.
+  const targets = createGatewayTargets({ area: trackerArea, drops });
+  const earlierBreakers = new Map<string, ReturnType<typeof createNetworkCircuitBreaker>>();
+  function earlierBreaker(target: GatewayTarget) {
+    const key = targetKey(target);
+    let found = earlierBreakers.get(key);
+    if (!found) {
+      // One per earlier target the book keeps credentials for; more never coexist for long.
+      if (earlierBreakers.size >= MAX_RETIRED_CREDENTIALS) earlierBreakers.delete(earlierBreakers.keys().next().value!);
+      found = createNetworkCircuitBreaker({ area: createMemoryArea({ maxKeys: 1 }), settings: settings().reliability });
+      earlierBreakers.set(key, found);
+    }
+    return found;
+  }
+  const delivery = createDelivery({
+    outbox,
+    client,
+    breaker,
+    drops,
+    area,
+    now,
+    route: (target) =>
+      sameGatewayAndJob(target, targets.current()) ? null : { to: targets.resolve(target), breaker: earlierBreaker(target) },
+  });
   const history = createQualityHistory({
     maxPointsPerGroup: CHART_POINTS,
     maxGroups: settings().reliability.maxConnectionsTotal,
@@ -158,6 +196,7 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
     drops: drops.snapshot(),
     reportsAccepted: processor.accepted(),
     resources: resources.snapshot(),
+    warnings: [cleartextCredentialsWarning(settings().gateway)].filter((warning) => warning !== null),
   });
   /** Why capture is degraded for every tab, or null: start-up fell back, or metrics do not reach the gateway. */
   function degradedReason(): string | null {
@@ -169,8 +208,7 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
     return null;
   }
   function badgeStateFor(tabId: number): BadgeTabState {
-    const origin = tracker.forTab(tabId)[0]?.origin;
-    if (origin !== undefined && !decideCapture(`${origin}/`, settings()).enabled) return { capture: 'off' };
+    if (tabCapture(tracker.forTab(tabId), settings()) === 'off') return { capture: 'off' };
     const reason = degradedReason();
     return reason === null ? { capture: 'on' } : { capture: 'degraded', reason };
   }
@@ -209,8 +247,19 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
     loaded = next;
     const current = next.settings;
     breaker.updateSettings(current.reliability);
+    const earlier = targets.sync(current.gateway);
+    if (earlier) {
+      // Pending deletes were meant for the old gateway; live groups there are deleted too, first.
+      outbox.pinDeletes(earlier);
+      const pushed = tracker.list().flatMap((entry) => {
+        const exported = exportState.get(entry.groupId);
+        return exported ? [{ groupId: entry.groupId, groupingKey: exported.key }] : [];
+      });
+      for (const item of deletesForTargetChange(pushed, earlier)) outbox.remove(item.outboxId, item.groupingKey, item.target);
+      scheduleFlush();
+    }
     // Connections on origins that are no longer captured end now: their groups are deleted.
-    const ended = tracker.removeWhere((entry) => !decideCapture(`${entry.origin}/`, current).enabled);
+    const ended = tracker.removeWhere((entry) => isEndedBySettings(entry, current));
     if (ended.length) processor.deleteGroups(ended);
     if (JSON.stringify(previous.gateway) !== JSON.stringify(current.gateway)) void delivery.retryRejected();
     await syncRegistrations(false);
@@ -280,7 +329,7 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
             return [counts[OUTBOX_DROPS.corrupt] ?? 0, counts[DELIVERY_DROPS.statsCorrupt] ?? 0] as const;
           };
           const before = corrupt();
-          await Promise.all([outbox.restore(), breaker.restore(), delivery.restore()]);
+          await Promise.all([outbox.restore(), breaker.restore(), delivery.restore(), targets.restore()]);
           // Unreadable stored state was dropped by the restores: health lists it with the other repairs.
           const after = corrupt();
           integrity.noteRepaired('outbox-entry', after[0] - before[0]);
@@ -358,19 +407,35 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
     },
     async handleReports(data: unknown, sender: SenderLike): Promise<{ accepted: number; rejected: number }> {
       await ready();
+      const count = Array.isArray(data) ? data.length : 1;
+      // Cheap checks first, so a flooding page costs little before it is refused: who sent it,
+      // counts and size, capture, then the tab's budget (shared by all its frames); the schema parse last.
+      const tabId = sender.tab?.id;
+      if (typeof tabId !== 'number' || tabId < 0) {
+        drops.count('message-not-from-tab');
+        return { accepted: 0, rejected: count };
+      }
+      const measure = measureBatch(data);
+      if (!measure.ok) {
+        drops.count(`message-${measure.reason}`);
+        return { accepted: 0, rejected: count };
+      }
+      const decision = decideCapture(senderFrameUrl(sender), settings());
+      if (!decision.enabled || !decision.platform || !decision.origin) {
+        drops.count('capture-disabled', measure.reports);
+        return { accepted: 0, rejected: measure.reports };
+      }
+      if (!rateLimiter.allow(`tab:${tabId}`, now(), batchCost(measure))) return { accepted: 0, rejected: measure.reports };
       const batch = parseInboundBatch(data, sender);
       if (!batch.ok) {
         drops.count(`message-${batch.reason}`);
-        return { accepted: 0, rejected: Array.isArray(data) ? data.length : 1 };
+        return { accepted: 0, rejected: count };
       }
-      const decision = decideCapture(batch.source.url, settings());
-      if (!decision.enabled || !decision.platform || !decision.origin) {
-        drops.count('capture-disabled', batch.reports.length);
-        return { accepted: 0, rejected: batch.reports.length };
-      }
-      if (!rateLimiter.allow(`tab:${batch.source.tabId}`)) return { accepted: 0, rejected: batch.reports.length };
+      // A leaving document's connections ended with the navigation: only its "ended" reports still mean something.
+      const reports = isFromLeavingDocument(sender) ? batch.reports.filter((report) => report.event === 'ended') : batch.reports;
+      if (reports.length < batch.reports.length) drops.count('report-from-leaving-document', batch.reports.length - reports.length);
       let accepted = 0;
-      for (const report of batch.reports) {
+      for (const report of reports) {
         const status = queue.enqueue({ source: batch.source, platform: decision.platform, origin: decision.origin, report });
         if (status !== 'rejected') accepted++;
       }
@@ -388,7 +453,7 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
       await ready();
       const connections = tracker.forTab(tabId);
       const tab = await browser.tabs.get(tabId).catch(() => undefined);
-      const url = tab?.url ?? (connections[0] ? `${connections[0].origin}/` : '');
+      const url = tab?.url ?? (connections[0] ? captureUrlOf(connections[0]) : '');
       const decision = decideCapture(url, settings());
       return {
         tabId,
@@ -424,6 +489,18 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
       void ready().then(() => processor.deleteGroups(tracker.endTab(tabId)));
     },
     /**
+     * A new document committed in a frame (navigation, reload): the connections of the document
+     * it replaced have ended, so their groups are deleted now rather than by the stale sweep.
+     */
+    documentCommitted(commit: DocumentCommit): void {
+      void ready().then(() => {
+        const ended = tracker.removeWhere((entry) => isEndedByNavigation(entry, commit));
+        if (ended.length === 0) return;
+        processor.deleteGroups(ended);
+        badge.update();
+      });
+    },
+    /**
      * The extension was installed, updated or reloaded. Every content script of the previous
      * version is orphaned now, and its hooks come back (if at all) under new connection ids, so
      * the connections tracked before this worker started have ended: their groups are deleted
@@ -431,7 +508,7 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
      */
     async installed(): Promise<void> {
       await ready();
-      const orphaned = tracker.removeWhere((entry) => entry.lastReportAt < startedAt);
+      const orphaned = tracker.removeWhere((entry) => isOrphanedAtInstall(entry, startedAt));
       if (orphaned.length) processor.deleteGroups(orphaned);
       await syncRegistrations(true);
       await takeOverOpenTabs({ tabs: browser.tabs, scripting: browser.scripting, settings: settings(), drops });
@@ -445,7 +522,8 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
       badge.update({ force: true });
       selfMetrics.maybePublish();
       await delivery.flush();
-      await Promise.all([tracker.flush(), exportState.flush(), outbox.flush(), delivery.persist(), breaker.flush()]);
+      targets.prune(outbox.pinnedTargets());
+      await Promise.all([tracker.flush(), exportState.flush(), outbox.flush(), delivery.persist(), breaker.flush(), targets.flush()]);
     },
     /** Content scripts must be (re)registered after install, update and browser start. */
     async syncRegistrations(): Promise<void> {

@@ -38,6 +38,8 @@ export interface SenderLike {
   frameId?: number;
   url?: string;
   origin?: string;
+  /** Chrome: 'active', 'prerender', 'cached' or 'pending_deletion' (a document being unloaded). */
+  documentLifecycle?: string;
 }
 
 /**

@@ -10,6 +10,7 @@ import type { HookReport, RtcStat, StatsReport } from '../webrtc/report-schema';
 import { connectionGroupingKey, encodeConnection } from '../metrics/export-profiles';
 import { SCREENED_DROP_REASON } from '../metrics/label-screening';
 import { connectionLabels } from './series-labels';
+import { captureUrl } from './group-lifecycle';
 import type { ReportSource } from './inbound-reports';
 
 /** One validated report with where it came from and what platform that is. */
@@ -158,6 +159,7 @@ export function createReportProcessor(deps: ReportProcessorDeps) {
       frameId: source.frameId,
       pcId: report.pcId,
       origin: item.origin,
+      url: captureUrl(source.url),
       platform: item.platform,
       state: report.state,
     });

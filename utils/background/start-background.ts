@@ -2,6 +2,8 @@ import { browser } from 'wxt/browser';
 import { onMessage } from '../messaging/extension-protocol';
 import { createLifecycle } from '../lifecycle/lifecycle-manager';
 import { createExporterService } from './exporter-service';
+import { uiOnly } from './ui-sender-guard';
+import type { DocumentCommit } from './group-lifecycle';
 
 /** Housekeeping period; Chrome fires alarms at most every 30 s. */
 const HOUSEKEEPING_MINUTES = 0.5;
@@ -18,11 +20,20 @@ export function startBackground(): void {
   lifecycle.add(onMessage('hookReports', ({ data, sender }) => service.handleReports(data, sender)));
   lifecycle.add(onMessage('relayDrops', ({ data, sender }) => service.relayDrops(data, sender)));
   lifecycle.add(onMessage('getHookConfig', ({ sender }) => service.hookConfig(sender)));
-  lifecycle.add(onMessage('getHealth', () => service.health()));
-  lifecycle.add(onMessage('getTabStatus', ({ data }) => service.tabStatus(data.tabId)));
-  lifecycle.add(onMessage('testConnection', ({ data }) => service.testConnection(data)));
-  lifecycle.add(onMessage('setOriginCapture', ({ data }) => service.setOriginCapture(data.origin, data.enabled)));
+  // UI-only messages: a content script (which a page can drive) must not read health, test
+  // gateways or switch capture, so anything but an extension page gets an error.
+  const base = () => browser.runtime.getURL('/');
+  lifecycle.add(onMessage('getHealth', uiOnly('getHealth', base, () => service.health())));
+  lifecycle.add(onMessage('getTabStatus', uiOnly('getTabStatus', base, ({ data }) => service.tabStatus(data.tabId))));
+  lifecycle.add(onMessage('testConnection', uiOnly('testConnection', base, ({ data }) => service.testConnection(data))));
+  lifecycle.add(
+    onMessage('setOriginCapture', uiOnly('setOriginCapture', base, ({ data }) => service.setOriginCapture(data.origin, data.enabled))),
+  );
   lifecycle.onEvent(browser.tabs.onRemoved, (tabId: number) => service.tabClosed(tabId));
+  // A committed document (navigation, reload; not a same-document pushState) ends the frame's
+  // connections at once. webNavigation is the one event that tells a new document from a
+  // history change, names the frame, and wakes a stopped worker.
+  lifecycle.onEvent(browser.webNavigation.onCommitted, (details: DocumentCommit) => service.documentCommitted(details));
   lifecycle.onEvent(browser.runtime.onInstalled, () => void service.installed());
   // A new install has no gateway yet: the options page is where the user (or admin) sets one.
   lifecycle.onEvent(browser.runtime.onInstalled, (details: { reason: string }) => {

@@ -3,7 +3,8 @@ import type { KeyValueArea } from '../storage/key-value-area';
 import type { DropCounter } from '../resilience/drop-counter';
 import { BreakerOpenError, type NetworkCircuitBreaker } from '../resilience/network-circuit-breaker';
 import type { Outbox, OutboxItem } from './outbox';
-import { isOutage, type GatewayResult, type PushgatewayClient } from './pushgateway-client';
+import { isOutage, type GatewayOverride, type GatewayResult, type PushgatewayClient } from './pushgateway-client';
+import type { GatewayTarget } from './gateway-targets';
 import { createThrottledSaver } from './throttled-saver';
 import { readPersisted } from '../storage/read-persisted';
 
@@ -40,6 +41,12 @@ export interface DeliveryOptions {
   retryDelayMs?: number;
   storageKey?: string;
   persistDelayMs?: number;
+  /**
+   * Where an entry bound to a target goes and through which breaker: null for the current
+   * gateway (the main breaker). An earlier gateway has a breaker of its own, so an unreachable
+   * old gateway never holds up pushes to the new one. Default: every entry to the current gateway.
+   */
+  route?: (target: GatewayTarget) => { to: GatewayOverride; breaker: NetworkCircuitBreaker } | null;
 }
 
 export const DELIVERY_STORAGE_KEY = 'exporter.delivery';
@@ -103,9 +110,13 @@ export function createDelivery(options: DeliveryOptions): Delivery {
     );
   }
 
-  function send(item: OutboxItem): Promise<GatewayResult> {
+  function routeOf(item: OutboxItem): { to?: GatewayOverride; breaker: NetworkCircuitBreaker } {
+    return (item.target && options.route?.(item.target)) || { breaker };
+  }
+
+  function send(item: OutboxItem, to: GatewayOverride | undefined): Promise<GatewayResult> {
     counters.lastAttemptAt = now();
-    return item.kind === 'push' ? client.push(item.groupingKey, item.body) : client.delete(item.groupingKey);
+    return item.kind === 'push' ? client.push(item.groupingKey, item.body, undefined, to) : client.delete(item.groupingKey, undefined, to);
   }
 
   function record(item: OutboxItem, result: GatewayResult): 'ok' | 'failed' | 'rejected' | 'released' {
@@ -135,25 +146,34 @@ export function createDelivery(options: DeliveryOptions): Delivery {
   }
 
   async function runOnce(): Promise<void> {
-    if (!client.configured()) return;
+    // Not configured: only deletes bound to an earlier gateway have somewhere to go.
+    const configured = client.configured();
     // A group is tried at most once per run, so a failing one cannot spin inside a flush.
     const attempted = new Set<string>();
-    let blocked = false;
+    // Breakers that refused in this run: their entries wait, the others go on.
+    const refused = new Set<NetworkCircuitBreaker>();
     let failed = false;
+    // With the main breaker open, only entries bound to an earlier gateway can still go.
+    const hasPinned = options.route !== undefined && outbox.pinnedTargets().length > 0;
 
     async function worker(): Promise<void> {
-      while (!blocked) {
+      while (!refused.has(breaker) || hasPinned) {
         const [item] = outbox.take(1, attempted);
         if (!item) return;
         attempted.add(item.groupId);
+        const route = routeOf(item);
+        if (refused.has(route.breaker) || (!configured && route.to === undefined)) {
+          outbox.release(item.groupId);
+          continue;
+        }
         try {
-          const outcome = record(item, await breaker.execute(() => send(item)));
+          const outcome = record(item, await route.breaker.execute(() => send(item, route.to)));
           if (outcome === 'failed') failed = true;
         } catch (error) {
           if (error instanceof BreakerOpenError) {
             outbox.release(item.groupId);
-            blocked = true;
-            return;
+            refused.add(route.breaker);
+            continue;
           }
           // Not expected (the client classifies instead of throwing); keep the entry and go on.
           record(item, { kind: 'network', message: error instanceof Error ? error.message : String(error) });

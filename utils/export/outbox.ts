@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { KeyValueArea } from '../storage/key-value-area';
 import type { DropCounter } from '../resilience/drop-counter';
 import type { GroupingKey } from './pushgateway-client';
+import { gatewayTargetSchema, targetKey, type GatewayTarget } from './gateway-targets';
 import { createThrottledSaver } from './throttled-saver';
 import { readPersisted } from '../storage/read-persisted';
 
@@ -16,8 +17,18 @@ import { readPersisted } from '../storage/read-persisted';
 export interface Outbox {
   /** Stores the latest snapshot of a group; clears its rejected mark. */
   put(groupId: string, groupingKey: GroupingKey, body: string): void;
-  /** Queues deletion of a group, replacing any pending snapshot of it. */
-  remove(groupId: string, groupingKey: GroupingKey): void;
+  /**
+   * Queues deletion of a group, replacing any pending snapshot of it. With `target`, the delete
+   * goes there (an earlier gateway or job); without, to the gateway current when it is sent.
+   */
+  remove(groupId: string, groupingKey: GroupingKey, target?: GatewayTarget): void;
+  /**
+   * The gateway or job changed: pending deletes that had no target yet were meant for the old
+   * one, so they are bound to `target` now. Snapshots stay unbound: they go to the new gateway.
+   */
+  pinDeletes(target: GatewayTarget): number;
+  /** Targets that pending entries are bound to. */
+  pinnedTargets(): GatewayTarget[];
   /**
    * What is ready to send (not in flight, not rejected, not in `skip`), least recently updated
    * first, at most `limit` items; marks them in flight until `ack`, `fail`, `reject` or `release`.
@@ -50,6 +61,8 @@ export interface OutboxItem {
   groupingKey: GroupingKey;
   /** The exposition text for a push; '' for a delete. */
   body: string;
+  /** Where it goes; absent: the gateway and job current when it is sent. */
+  target?: GatewayTarget;
   updatedAt: number;
   /** Failed attempts so far for this entry. */
   attempt: number;
@@ -113,6 +126,7 @@ const persistedEntrySchema = z.object({
   updatedAt: z.number().finite(),
   attempt: z.number().int().min(0).default(0),
   rejected: z.string().max(2_000).optional(),
+  target: gatewayTargetSchema.optional(),
 });
 type PersistedEntry = z.infer<typeof persistedEntrySchema>;
 
@@ -126,6 +140,7 @@ interface Entry {
   groupingKey: GroupingKey;
   body: string;
   bytes: number;
+  target?: GatewayTarget;
   updatedAt: number;
   version: number;
   attempt: number;
@@ -170,7 +185,8 @@ export function createOutbox(options: OutboxOptions): Outbox {
   function signatureOf(kind: Entry['kind']): string {
     let text = '';
     for (const [groupId, entry] of entries) {
-      if (entry.kind === kind) text += `${groupId}\u0000${entry.version}\u0000${entry.attempt}\u0000${entry.rejected ?? ''}\u0001`;
+      if (entry.kind !== kind) continue;
+      text += `${groupId}\u0000${entry.version}\u0000${entry.attempt}\u0000${entry.rejected ?? ''}\u0000${entry.target ? targetKey(entry.target) : ''}\u0001`;
     }
     return text;
   }
@@ -195,6 +211,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
         updatedAt: entry.updatedAt,
         attempt: entry.attempt,
         ...(entry.rejected !== undefined ? { rejected: entry.rejected } : {}),
+        ...(entry.target !== undefined ? { target: entry.target } : {}),
       });
     }
     return { format: 1, entries: list };
@@ -243,6 +260,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
       kind: entry.kind,
       groupingKey: entry.groupingKey,
       body: entry.body,
+      ...(entry.target !== undefined ? { target: entry.target } : {}),
       updatedAt: entry.updatedAt,
       attempt: entry.attempt,
     };
@@ -265,10 +283,40 @@ export function createOutbox(options: OutboxOptions): Outbox {
       changed();
     },
 
-    remove(groupId, groupingKey) {
-      setEntry(groupId, { kind: 'delete', groupingKey: { ...groupingKey }, body: '', bytes: 0, updatedAt: now(), version: ++version, attempt: 0 });
+    remove(groupId, groupingKey, target) {
+      setEntry(groupId, {
+        kind: 'delete',
+        groupingKey: { ...groupingKey },
+        body: '',
+        bytes: 0,
+        ...(target !== undefined ? { target: { ...target } } : {}),
+        updatedAt: now(),
+        version: ++version,
+        attempt: 0,
+      });
       enforceLimits(groupId);
       changed();
+    },
+
+    pinDeletes(target) {
+      let pinned = 0;
+      for (const entry of entries.values()) {
+        if (entry.kind !== 'delete' || entry.target !== undefined) continue;
+        entry.target = { ...target };
+        // A delete the new gateway refused may well be accepted by the old one.
+        delete entry.rejected;
+        pinned += 1;
+      }
+      if (pinned > 0) changed();
+      return pinned;
+    },
+
+    pinnedTargets() {
+      const found = new Map<string, GatewayTarget>();
+      for (const entry of entries.values()) {
+        if (entry.target) found.set(targetKey(entry.target), entry.target);
+      }
+      return [...found.values()];
     },
 
     take(limit = Number.POSITIVE_INFINITY, skip) {
@@ -389,6 +437,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
           version: ++version,
           attempt: item.attempt,
           ...(item.rejected !== undefined ? { rejected: item.rejected } : {}),
+          ...(item.target !== undefined ? { target: item.target } : {}),
         });
       }
       for (const [groupId, entry] of fresh) setEntry(groupId, entry);

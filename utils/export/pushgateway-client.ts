@@ -34,11 +34,14 @@ export type GatewayResult =
   | { kind: 'aborted'; message: string }
   | { kind: 'config'; message: string };
 
+/** Another gateway than the configured one (URL, job, credentials), e.g. the one a delete is bound to. */
+export type GatewayOverride = Pick<PushgatewayConfig, 'url' | 'job' | 'username' | 'password'>;
+
 export interface PushgatewayClient {
   /** PUT `body` as the full state of the group (series missing from it are removed). */
-  push(groupingKey: GroupingKey, body: string, signal?: AbortSignal): Promise<GatewayResult>;
-  /** DELETE the group. The gateway answers 202 even when the group does not exist. */
-  delete(groupingKey: GroupingKey, signal?: AbortSignal): Promise<GatewayResult>;
+  push(groupingKey: GroupingKey, body: string, signal?: AbortSignal, to?: GatewayOverride): Promise<GatewayResult>;
+  /** DELETE the group (at `to` when given). The gateway answers 202 even when the group does not exist. */
+  delete(groupingKey: GroupingKey, signal?: AbortSignal, to?: GatewayOverride): Promise<GatewayResult>;
   /** GET `/-/ready`: is the gateway up and is this the right base URL? */
   ready(signal?: AbortSignal): Promise<GatewayResult>;
   /** True when a gateway URL is set, i.e. pushing is meant to happen. */
@@ -145,8 +148,9 @@ export function createPushgatewayClient(
     groupingKey: GroupingKey,
     body: string | undefined,
     signal: AbortSignal | undefined,
+    to: GatewayOverride | undefined,
   ): Promise<GatewayResult> {
-    const config = getConfig();
+    const config = { ...getConfig(), ...to };
     const built = buildGroupUrl(config.url, config.job, groupingKey);
     if ('error' in built) return { kind: 'config', message: built.error };
     const headers: Record<string, string> = {};
@@ -165,8 +169,8 @@ export function createPushgatewayClient(
   }
 
   return {
-    push: (groupingKey, body, signal) => groupRequest('PUT', groupingKey, body, signal),
-    delete: (groupingKey, signal) => groupRequest('DELETE', groupingKey, undefined, signal),
+    push: (groupingKey, body, signal, to) => groupRequest('PUT', groupingKey, body, signal, to),
+    delete: (groupingKey, signal, to) => groupRequest('DELETE', groupingKey, undefined, signal, to),
     async ready(signal) {
       const config = getConfig();
       const base = config.url.trim().replace(/\/+$/, '');
@@ -198,7 +202,11 @@ async function request(
   const onOuterAbort = () => controller.abort(outer?.reason);
   outer?.addEventListener('abort', onOuterAbort, { once: true });
   try {
-    const response = await doFetch(url, { ...init, signal: controller.signal, credentials: 'omit', redirect: 'follow' });
+    // Redirects are never followed: a followed redirect replays the body (and, to the same
+    // origin, the basic-auth header) to wherever the answer points. A gateway behind a redirect is
+    // a configuration error the user fixes by entering the final URL.
+    const response = await doFetch(url, { ...init, signal: controller.signal, credentials: 'omit', redirect: 'manual' });
+    if (isRedirect(response)) return redirectResult(response);
     const text = await readCapped(response);
     if (response.ok) return { kind: 'ok', status: response.status };
     return { kind: 'http', status: response.status, message: text || response.statusText || `HTTP ${response.status}` };
@@ -214,6 +222,20 @@ async function request(
     clearTimeout(timer);
     outer?.removeEventListener('abort', onOuterAbort);
   }
+}
+
+/** Browsers give an opaque `opaqueredirect` response (status 0) for `redirect: 'manual'`; Node gives the 3xx itself. */
+function isRedirect(response: Response): boolean {
+  return response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400);
+}
+
+function redirectResult(response: Response): GatewayResult {
+  const location = response.headers.get('location');
+  const where = location ? ` to ${location.slice(0, 200)}` : '';
+  return {
+    kind: 'config',
+    message: `The gateway answered with a redirect${where}; it is not followed, so that metrics and credentials go nowhere else. Enter the final URL.`,
+  };
 }
 
 async function readCapped(response: Response): Promise<string> {

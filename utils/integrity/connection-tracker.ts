@@ -9,6 +9,9 @@ const TRACKER_LAYOUT_VERSION = 1;
 /** Stored entries looked at on restore, whatever the settings say; the rest count as invalid. */
 const RESTORE_HARD_CAP = 20_000;
 
+/** Longest frame URL (origin + path) a tracked connection keeps; longer paths are cut. */
+export const MAX_CAPTURE_URL_LENGTH = 2_048;
+
 /** A group id goes into the Pushgateway URL path, so it is restricted to URL-safe characters. */
 export const groupIdSchema = z
   .string()
@@ -22,6 +25,12 @@ export const connectionUpdateSchema = z.object({
   frameId: z.number().int().nonnegative(),
   pcId: z.string().min(1).max(MAX_PC_ID_LENGTH),
   origin: z.string().max(300),
+  /**
+   * The frame's URL without query and fragment (origin + path), which capture decisions match
+   * against: patterns with a path (`https://*.awsapps.com/connect/*`) need more than the origin.
+   * Absent in entries saved by older versions; then the origin stands in.
+   */
+  url: z.string().max(MAX_CAPTURE_URL_LENGTH).optional(),
   platform: z.string().max(64),
   state: connectionStateSchema,
 });
@@ -387,16 +396,17 @@ export function createConnectionTracker(options: ConnectionTrackerOptions): Conn
     upsert(update) {
       const parsed = connectionUpdateSchema.safeParse(update);
       if (!parsed.success) throw new Error(`connection tracker: invalid update: ${describeIssues(parsed.error)}`);
-      const { tabId, frameId, pcId, origin, platform, state } = parsed.data;
+      const { tabId, frameId, pcId, origin, url, platform, state } = parsed.data;
       const at = now();
       const key = keyOf(tabId, frameId, pcId);
       const existing = entries.get(key);
       if (existing) {
-        const structural = existing.origin !== origin || existing.platform !== platform;
+        const structural = existing.origin !== origin || existing.platform !== platform || existing.url !== url;
         const becameCall = existing.connectedAt === undefined && state === 'connected';
         const entry: TrackedConnection = {
           ...existing,
           origin,
+          ...(url !== undefined ? { url } : {}),
           platform,
           state,
           lastReportAt: Math.max(existing.lastReportAt, at),
@@ -414,6 +424,7 @@ export function createConnectionTracker(options: ConnectionTrackerOptions): Conn
         frameId,
         pcId,
         origin,
+        ...(url !== undefined ? { url } : {}),
         platform,
         state,
         startedAt: at,

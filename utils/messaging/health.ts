@@ -64,5 +64,7 @@ export const healthSchema = z.object({
   reportsAccepted: z.number(),
   /** Every bounded collection of the background: its size, its cap and what it evicted (resource manager). */
   resources: z.record(z.string(), z.object({ size: z.number(), cap: z.number(), evicted: z.number() })).optional(),
+  /** Risks in the current configuration that do not stop export (e.g. basic auth over clear-text http). */
+  warnings: z.array(z.string()).optional(),
 });
 export type Health = z.infer<typeof healthSchema>;

@@ -15,8 +15,11 @@ export interface RateLimiterOptions {
 }
 
 export interface RateLimiter {
-  /** Takes one token of `key`'s bucket; false (and counted as a drop) when it is empty. */
-  allow(key: string, now?: number): boolean;
+  /**
+   * Takes `cost` tokens (default 1, at most a full burst) of `key`'s bucket; false (and counted
+   * once as a drop) when it holds fewer.
+   */
+  allow(key: string, now?: number, cost?: number): boolean;
   /** Forgets a key, e.g. when its tab closes. */
   forget(key: string): void;
   keyCount(): number;
@@ -39,7 +42,7 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
   const buckets = createBoundedMap<string, Bucket>({ maxSize: options.maxKeys ?? 1_000 });
 
   return {
-    allow(key, now = clock()) {
+    allow(key, now = clock(), cost = 1) {
       const rate = Math.max(0, read(options.ratePerSecond));
       const burst = Math.max(1, read(options.burst ?? options.ratePerSecond));
       const bucket = buckets.get(key) ?? { tokens: burst, at: now };
@@ -48,8 +51,10 @@ export function createRateLimiter(options: RateLimiterOptions): RateLimiter {
       bucket.tokens = Math.min(burst, bucket.tokens + (elapsed / 1_000) * rate);
       bucket.at = Math.max(bucket.at, now);
       buckets.set(key, bucket);
-      if (bucket.tokens >= 1) {
-        bucket.tokens -= 1;
+      // A cost above the burst could never be paid: it takes a full bucket instead.
+      const need = Math.min(Math.max(1, cost), burst);
+      if (bucket.tokens >= need) {
+        bucket.tokens -= need;
         return true;
       }
       options.drops.count(reason);

@@ -122,7 +122,10 @@ export const reliabilitySchema = z.object({
   maxStatsPerReport: z.number().int().min(1).max(5_000).default(300),
   /** Most series in one push body; the rest are dropped and counted. Default 5,000. */
   maxSeriesPerPush: z.number().int().min(10).max(100_000).default(5_000),
-  /** Reports per second one tab may send before the rest are dropped and counted. Default 50. */
+  /**
+   * Relay messages per second one tab may send, all its frames together, before the rest are
+   * dropped (and counted) unparsed; a message counts once per started 100 stats objects. Default 50.
+   */
   maxReportsPerTabPerSecond: z.number().int().min(1).max(10_000).default(50),
   /** A connection with no report for this long is ended and its group deleted, in ms. Default 60,000. */
   staleConnectionMs: z.number().int().min(1_000).max(86_400_000).default(60_000),

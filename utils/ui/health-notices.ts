@@ -25,6 +25,7 @@ export function healthNotices(health: Health, now: number): Notice[] {
     if (health.degradedReasons.length === 0) notices.push({ level: 'warning', text: 'Running in degraded mode.' });
     for (const reason of health.degradedReasons) notices.push({ level: 'warning', text: `Degraded: ${reason}` });
   }
+  for (const warning of health.warnings ?? []) notices.push({ level: 'warning', text: warning });
   const { delivery, storage, integrity } = health;
   if (!delivery.configured) {
     notices.push({ level: 'info', text: 'No gateway is set: nothing is pushed. Set one under Gateway in the options.' });

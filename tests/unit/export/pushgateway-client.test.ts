@@ -85,6 +85,23 @@ describe('pushgateway client', () => {
     }
   });
 
+  it.each([301, 302, 307, 308])('does not follow a %i redirect, so neither body nor credentials reach another host', async (status) => {
+    const elsewhere = await startLocalServer();
+    try {
+      server.setResponder((_req, res) => res.writeHead(status, { location: `${elsewhere.url}/metrics/job/webrtc` }).end());
+      config.username = 'agent';
+      config.password = 'secret';
+      const result = await client().push({ instance: 'x' }, BODY);
+      expect(result.kind).toBe('config');
+      expect(result.kind === 'config' && result.message).toContain('redirect');
+      expect(isRejection(result)).toBe(true);
+      expect(await client().ready()).toMatchObject({ kind: 'config' });
+      expect(elsewhere.requests).toHaveLength(0);
+    } finally {
+      await elsewhere.close();
+    }
+  });
+
   it('gzips the body and says so when gzip is on', async () => {
     config.gzip = true;
     const body = BODY.repeat(50);

@@ -7,6 +7,12 @@ describe('healthNotices', () => {
     expect(healthNotices(healthyHealth(), 2_000)).toEqual([]);
   });
 
+  it('shows each configuration warning of the background as a warning', () => {
+    const h = healthyHealth();
+    h.warnings = ['Basic auth over http:// to pg.corp: the user name and password cross the network unencrypted. Use https://.'];
+    expect(healthNotices(h, 0)).toContainEqual({ level: 'warning', text: h.warnings[0] });
+  });
+
   it('lists each degraded reason', () => {
     const h = healthyHealth();
     h.status = 'degraded';

@@ -1,0 +1,89 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { launchChromium, type ChromiumHarness } from '../support/chromium';
+import { startCallPageServer, type CallPageServer } from '../support/call-page-server';
+import { startPushgateway, type Pushgateway } from '../support/pushgateway';
+import { waitFor } from '../support/free-port';
+import { configureExtension, connectionGroups } from '../support/exporter-control';
+
+const INTERVAL_MS = 1_000;
+const LOOPBACK = 'http://127.0.0.1/*';
+
+describe('changing the gateway URL or job in Chromium, with two real Pushgateways', () => {
+  let first: Pushgateway;
+  let second: Pushgateway;
+  let pages: CallPageServer;
+  let browser: ChromiumHarness;
+  let page: Page;
+
+  const settingsFor = (gateway: Pushgateway, job = 'e2e') => ({
+    gateway: { url: gateway.url, job },
+    customOrigins: [LOOPBACK],
+    intervalMs: INTERVAL_MS,
+    agentId: 'agent-move',
+  });
+
+  /** Connection groups of `job` in `gateway`. */
+  async function groupsOf(gateway: Pushgateway, job = 'e2e') {
+    return (await connectionGroups(gateway)).filter((group) => group.labels.job === job);
+  }
+
+  async function startCallAt(gateway: Pushgateway): Promise<void> {
+    await page.goto(pages.pageUrl('call'));
+    await page.evaluate(() => window.startCall());
+    await waitFor(async () => (await groupsOf(gateway)).length === 2, { timeoutMs: 15_000, what: 'two groups at the first gateway' });
+  }
+
+  beforeAll(async () => {
+    [first, second, pages] = await Promise.all([
+      startPushgateway({ adminApi: true }),
+      startPushgateway({ adminApi: true }),
+      startCallPageServer(),
+    ]);
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await pages?.close();
+    await Promise.all([first?.stop(), second?.stop()]);
+  });
+
+  beforeEach(async () => {
+    await page?.close();
+    await configureExtension(browser, settingsFor(first), LOOPBACK);
+    await Promise.all([first.wipe(), second.wipe()]);
+    page = await browser.context.newPage();
+  });
+
+  it('deletes the live groups at the old gateway and pushes them to the new one when the URL changes', async () => {
+    await startCallAt(first);
+    const changedAt = Date.now();
+    await configureExtension(browser, settingsFor(second));
+    await waitFor(async () => (await groupsOf(first)).length === 0, { timeoutMs: 10_000, what: 'old gateway emptied' });
+    console.info(`[target] old gateway's groups deleted ${Date.now() - changedAt} ms after the URL change`);
+    await waitFor(async () => (await groupsOf(second)).length === 2, { timeoutMs: 10_000, what: 'groups at the new gateway' });
+    await page.waitForTimeout(2 * INTERVAL_MS);
+    expect(await groupsOf(first)).toEqual([]);
+  });
+
+  it('deletes the groups under the old job when only the job changes', async () => {
+    await startCallAt(first);
+    await configureExtension(browser, settingsFor(first, 'e2e-renamed'));
+    await waitFor(async () => (await groupsOf(first, 'e2e')).length === 0, { timeoutMs: 10_000, what: 'old job emptied' });
+    await waitFor(async () => (await groupsOf(first, 'e2e-renamed')).length === 2, { timeoutMs: 10_000, what: 'groups under the new job' });
+  });
+
+  it('keeps the deletes for an unreachable old gateway waiting, pushes to the new one meanwhile, and deletes once it is back', async () => {
+    await startCallAt(first);
+    await first.stop();
+    await configureExtension(browser, settingsFor(second));
+    await waitFor(async () => (await groupsOf(second)).length === 2, { timeoutMs: 10_000, what: 'groups at the new gateway while the old is down' });
+
+    // Back with the groups it saved when stopped: the waiting deletes reach it.
+    await first.restart({ keepPersistence: true });
+    expect((await groupsOf(first)).length).toBe(2);
+    await waitFor(async () => (await groupsOf(first)).length === 0, { timeoutMs: 45_000, what: 'old gateway emptied after it came back' });
+    expect((await groupsOf(second)).length).toBe(2);
+  });
+});

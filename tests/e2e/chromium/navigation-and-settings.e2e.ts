@@ -1,0 +1,132 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Page } from 'playwright-core';
+import { launchChromium, type ChromiumHarness, type WorkerGlobals } from '../support/chromium';
+import { startCallPageServer, type CallPageServer } from '../support/call-page-server';
+import { startPushgateway, type Pushgateway } from '../support/pushgateway';
+import { waitFor } from '../support/free-port';
+import { configureExtension, connectionGroups } from '../support/exporter-control';
+
+const INTERVAL_MS = 1_000;
+const LOOPBACK = 'http://127.0.0.1/*';
+/** A custom pattern with a path, as Amazon Connect's built-in `https://*.awsapps.com/connect/*` has. */
+const PATH_PATTERN = 'http://127.0.0.1/agent/*';
+/** Issue 10 item 1: groups of a navigated or reloaded document are deleted within this. */
+const NAVIGATION_DELETE_MS = 2_000;
+
+function groupIds(groups: Awaited<ReturnType<typeof connectionGroups>>): string[] {
+  return groups.map((group) => group.labels.peer_connection_id ?? '').sort();
+}
+
+describe('groups across navigation, reload, settings saves and worker restarts in Chromium', () => {
+  let gateway: Pushgateway;
+  let pages: CallPageServer;
+  let browser: ChromiumHarness;
+  let page: Page;
+
+  const settingsFor = (customOrigins: string[], extra: Record<string, unknown> = {}) => ({
+    gateway: { url: gateway.url, job: 'e2e' },
+    customOrigins,
+    intervalMs: INTERVAL_MS,
+    agentId: 'agent-nav',
+    ...extra,
+  });
+
+  async function startCallAndWaitForGroups(url: string): Promise<string[]> {
+    await page.goto(url);
+    await page.evaluate(() => window.startCall());
+    const groups = await waitFor(async () => {
+      const found = await connectionGroups(gateway);
+      return found.length === 2 ? found : undefined;
+    }, { timeoutMs: 15_000, what: 'the two groups of the call' });
+    return groupIds(groups);
+  }
+
+  /** Waits until none of `ids` is in the gateway; returns how long that took from `since`. */
+  async function waitUntilGone(ids: string[], since: number, what: string): Promise<number> {
+    await waitFor(async () => {
+      const present = groupIds(await connectionGroups(gateway));
+      return ids.every((id) => !present.includes(id));
+    }, { timeoutMs: 30_000, intervalMs: 50, what });
+    return Date.now() - since;
+  }
+
+  beforeAll(async () => {
+    [gateway, pages] = await Promise.all([startPushgateway({ adminApi: true }), startCallPageServer()]);
+    browser = await launchChromium();
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await pages?.close();
+    await gateway?.stop();
+  });
+
+  beforeEach(async () => {
+    await page?.close();
+    await configureExtension(browser, settingsFor([LOOPBACK]), LOOPBACK);
+    await gateway.wipe();
+    page = await browser.context.newPage();
+  });
+
+  it('deletes the old call’s groups within 2 s of location.reload() and exports the new call once', async () => {
+    const before = await startCallAndWaitForGroups(pages.pageUrl('call'));
+    const reloadedAt = Date.now();
+    await page.evaluate(() => location.reload());
+    const elapsed = await waitUntilGone(before, reloadedAt, 'old groups deleted after reload');
+    console.info(`[navigation] old groups deleted ${elapsed} ms after location.reload()`);
+    expect(elapsed).toBeLessThan(NAVIGATION_DELETE_MS);
+
+    await page.waitForLoadState();
+    await page.evaluate(() => window.startCall());
+    const after = await waitFor(async () => {
+      const found = await connectionGroups(gateway);
+      return found.length === 2 ? groupIds(found) : undefined;
+    }, { timeoutMs: 15_000, what: 'the new call’s two groups' });
+    expect(after.some((id) => before.includes(id))).toBe(false);
+    // Two intervals later still exactly the new call's two groups: nothing of the old document came back.
+    await page.waitForTimeout(2 * INTERVAL_MS);
+    expect(groupIds(await connectionGroups(gateway))).toEqual(after);
+  });
+
+  it.each([
+    ['a same-origin page', (p: CallPageServer) => p.pageUrl('datachannel')],
+    ['another origin', () => 'about:blank'],
+  ])('deletes the call’s groups within 2 s of navigating the tab to %s', async (_name, target) => {
+    const before = await startCallAndWaitForGroups(pages.pageUrl('call'));
+    const navigatedAt = Date.now();
+    await page.goto(target(pages));
+    const elapsed = await waitUntilGone(before, navigatedAt, 'groups deleted after navigation');
+    console.info(`[navigation] groups deleted ${elapsed} ms after navigating to ${_name}`);
+    expect(elapsed).toBeLessThan(NAVIGATION_DELETE_MS);
+  });
+
+  it('keeps the groups through a same-document history change (pushState), as single-page call apps make', async () => {
+    const before = await startCallAndWaitForGroups(pages.pageUrl('call'));
+    await page.evaluate(() => history.pushState({}, '', '/call.html?view=chat'));
+    await page.waitForTimeout(3 * INTERVAL_MS);
+    expect(groupIds(await connectionGroups(gateway))).toEqual(before);
+  });
+
+  it('keeps a call under a custom pattern with a path through a settings save and a worker restart, badge on', async () => {
+    await configureExtension(browser, settingsFor([PATH_PATTERN]), PATH_PATTERN);
+    const url = `${pages.origin}/agent/call.html`;
+    const before = await startCallAndWaitForGroups(url);
+
+    // A save that changes nothing about capture (another agent id) must not cut the call.
+    await configureExtension(browser, settingsFor([PATH_PATTERN], { agentId: 'agent-nav-2' }));
+    await page.waitForTimeout(3 * INTERVAL_MS);
+    expect(groupIds(await connectionGroups(gateway))).toEqual(before);
+
+    await browser.stopServiceWorker();
+    await browser.startServiceWorker();
+    await page.waitForTimeout(3 * INTERVAL_MS);
+    expect(groupIds(await connectionGroups(gateway))).toEqual(before);
+
+    const title = await browser.evalInWorker(async (pageUrl: string) => {
+      const { chrome } = globalThis as unknown as WorkerGlobals;
+      const [tab] = await chrome.tabs.query({ url: pageUrl });
+      return chrome.action.getTitle({ tabId: tab!.id! });
+    }, url);
+    expect(title).toContain('capture on');
+  });
+});
