@@ -1,10 +1,12 @@
 import type { ContentScriptContext } from 'wxt/utils/content-script-context';
-import { hookConfigSchema, type HookConfig } from '../messaging/hook-config';
+import type { HookConfig } from '../messaging/hook-config';
 import { onMessage, sendMessage } from '../messaging/extension-protocol';
 import { createPageMessenger } from '../messaging/page-protocol';
 import { createDropCounter } from '../resilience/drop-counter';
+import { createLifecycle } from '../lifecycle/lifecycle-manager';
 import { MAX_BATCH_BYTES, MAX_REPORTS_PER_BATCH, validateHookBatch } from './report-batch-validator';
 import { createReportCoalescer } from './report-coalescer';
+import { readHookConfig } from './hook-config-guard';
 
 /** Delay between the first waiting report and its forwarding: reports arriving meanwhile coalesce. */
 export const RELAY_FLUSH_DELAY_MS = 100;
@@ -52,6 +54,14 @@ export function createRelay(ctx: ContentScriptContext): Relay {
   let dropsReported: Record<string, number> = {};
   let dropsReportScheduled = false;
   const page = createPageMessenger();
+  // Not ctx.setTimeout: WXT adds an abort listener per call and never removes it once the timeout
+  // fired, so the relay's flush every ~100 ms grew the page's heap by ~1 MB an hour (issue 15).
+  // The lifecycle owner frees each fired timeout's slot and clears the rest on invalidation.
+  const timers = createLifecycle();
+  const later = (run: () => void, ms: number) =>
+    timers.setTimeout(() => {
+      if (ctx.isValid) run();
+    }, ms);
   const queue = createReportCoalescer({ maxPending: RELAY_MAX_PENDING, drops });
   let config: HookConfig | null = null;
   let unansweredPushes = 0;
@@ -75,12 +85,13 @@ export function createRelay(ctx: ContentScriptContext): Relay {
   }
 
   function setConfig(value: unknown): void {
-    const parsed = hookConfigSchema.safeParse(value);
-    if (!parsed.success) {
+    // The hook's own zod-free check: the settings schema behind hookConfigSchema would load into every frame.
+    const parsed = readHookConfig(value);
+    if (!parsed) {
       drops.count('bad-config-from-background');
       return;
     }
-    config = parsed.data;
+    config = parsed;
     pushConfig();
   }
 
@@ -106,7 +117,7 @@ export function createRelay(ctx: ContentScriptContext): Relay {
   function scheduleFlush(): void {
     if (flushScheduled || inFlight || queue.size() === 0 || ctx.isInvalid) return;
     flushScheduled = true;
-    ctx.setTimeout(() => void flush(), RELAY_FLUSH_DELAY_MS);
+    later(() => void flush(), RELAY_FLUSH_DELAY_MS);
   }
 
   async function flush(): Promise<void> {
@@ -134,7 +145,7 @@ export function createRelay(ctx: ContentScriptContext): Relay {
       if (isInvalidated(error)) return;
       drops.count('config-fetch-failed');
       if (attempt + 1 < CONFIG_ATTEMPTS && !config) {
-        ctx.setTimeout(() => void fetchConfig(attempt + 1), Math.min(30_000, 500 * 2 ** attempt));
+        later(() => void fetchConfig(attempt + 1), Math.min(30_000, 500 * 2 ** attempt));
       }
     }
   }
@@ -160,7 +171,7 @@ export function createRelay(ctx: ContentScriptContext): Relay {
   function scheduleDropsReport(): void {
     if (dropsReportScheduled || ctx.isInvalid) return;
     dropsReportScheduled = true;
-    ctx.setTimeout(() => void reportDrops(), RELAY_DROPS_REPORT_DELAY_MS);
+    later(() => void reportDrops(), RELAY_DROPS_REPORT_DELAY_MS);
   }
 
   /** True (and the context is invalidated) when the extension context is gone. */
@@ -195,6 +206,7 @@ export function createRelay(ctx: ContentScriptContext): Relay {
     page.sendMessage('hookStop').catch(() => {});
     page.removeAllListeners();
     removeConfigListener();
+    timers.dispose();
   });
 
   void fetchConfig(0);
