@@ -28,6 +28,7 @@ const intervalMs = Number(process.env.SOAK_INTERVAL_MS ?? 250);
 const runs = Number(process.env.ENCODER_RUNS ?? 2_000);
 const outDir = path.resolve(root, process.env.BENCH_OUT_DIR ?? '.tmp/out-bench');
 const kib = (bytes) => `${(bytes / 1024).toFixed(0)} KiB`;
+const perMin = (fit) => `${(fit.slope / 1024).toFixed(1)} ± ${(fit.ci95 / 1024).toFixed(1)} KiB/min`;
 
 const encoderHeader = [
   '| what | input | median per report (wall) | p95 (wall) | CPU per report (mean) | bytes per report | gzip |',
@@ -55,12 +56,12 @@ if (process.env.SKIP_SOAK !== '1') {
   });
   const rows = [
     ['connections, interval, duration', `${r.connections} live PCs (audio + data channel), ${r.intervalMs} ms, ${r.minutes} min (warm-up ${r.warmUpSeconds} s)`, ''],
-    ['service-worker heap after GC: first / last / peak', `${kib(r.workerHeapFirst)} / ${kib(r.workerHeapLast)} / ${kib(r.workerHeapPeak)}`, 'peak < 5 MB'],
-    ['service-worker heap slope after warm-up', `${(r.workerHeapSlope / 1024).toFixed(1)} KiB/min`, 'flat'],
-    ['page heap after GC: peak, slope', `${kib(r.pageHeapPeak)}, ${(r.pageHeapSlope / 1024).toFixed(1)} KiB/min`, 'flat'],
+    ['service-worker heap after GC: first / last / peak', `${kib(r.workerHeap.first)} / ${kib(r.workerHeap.last)} / ${kib(r.workerHeap.peak)}`, 'peak < 5 MB'],
+    ['service-worker heap slope after warm-up (95 % interval)', perMin(r.workerHeap.fit), 'flat'],
+    ['page heap after GC: peak, slope (95 % interval)', `${kib(r.pageHeap.peak)}, ${perMin(r.pageHeap.fit)}`, 'flat'],
     ['extension process CPU (worker + hidden extension pages)', `${r.cpuPercent.toFixed(2)} % of a core`, '< 1 %'],
     ['longest worker event-loop stall after warm-up', `${r.longestStallMs.toFixed(0)} ms`, ''],
-    ['storage in use: session / local / sync', `${r.storage.session} B / ${r.storage.local} B / ${r.storage.sync} B`, '< 5 MB'],
+    ['storage in use at the end: session / local / sync', `${r.storage.end.session} B / ${r.storage.end.local} B / ${r.storage.end.sync} B`, '< 5 MB'],
     ['groups in the gateway at the end', `${r.groups}`, `${r.connections}`],
     ['pushes ok / failed, reports accepted', `${r.pushesOk} / ${r.pushesFailed}, ${r.reportsAccepted}`, ''],
     ['drops', `${JSON.stringify(r.drops)}`, ''],
@@ -91,7 +92,7 @@ if (process.env.SKIP_SOAK !== '1') {
       '|---|---|---|',
       `| connections, interval, duration | ${d.connections} live PCs, ${d.intervalMs} ms, ${d.minutes} min (warm-up ${d.warmUpSeconds} s) |  |`,
       `| extension process CPU | ${d.cpuPercent.toFixed(2)} % of a core | < 1 % |`,
-      `| service-worker heap after GC: peak | ${kib(d.workerHeapPeak)} | peak < 5 MB |`,
+      `| service-worker heap after GC: peak | ${kib(d.workerHeap.peak)} | peak < 5 MB |`,
       `| pushes ok / failed, reports accepted | ${d.pushesOk} / ${d.pushesFailed}, ${d.reportsAccepted} |  |`,
     ];
     console.log(defaultLoad.join('\n'));
