@@ -102,6 +102,7 @@ export interface SoakResult {
   /** Null in the baseline. */
   workerHeap: HeapFigures | null;
   pageHeap: HeapFigures;
+  /** The page's JS event listeners (fewest of five reads) with the same live connections at start and end. */
   pageListeners: { start: number; end: number };
   /** Extension process CPU over the measured span, as % of one core; null in the baseline. */
   cpuPercent: number | null;
@@ -219,6 +220,20 @@ export async function pageMemory(page: Page): Promise<{ heap: number; listeners:
   }
 }
 
+/**
+ * The page's JS event listeners, fewest of five reads 0.5 s apart: each of the hook's batches still
+ * waiting for the relay's answer holds a listener for a moment, and a loaded machine keeps more
+ * of them waiting. The fewest is the page's own listeners plus the least in flight.
+ */
+async function settledListeners(page: Page): Promise<number> {
+  let fewest = Number.POSITIVE_INFINITY;
+  for (let i = 0; i < 5; i++) {
+    if (i > 0) await new Promise((resolve) => setTimeout(resolve, 500));
+    fewest = Math.min(fewest, (await pageMemory(page)).listeners);
+  }
+  return fewest;
+}
+
 /** Installs a 100 ms timer in the worker that records the longest late tick. */
 async function installStallProbe(browser: ChromiumHarness): Promise<void> {
   await browser.evalInWorker(() => {
@@ -247,7 +262,7 @@ interface ChurnWindow {
  * Gives the call page short calls it can open and close one by one (loopback.js keeps every call
  * it made, so its hangUp() cannot close a single one and its calls are never freed).
  */
-async function installChurnCalls(page: Page): Promise<void> {
+export async function installChurnCalls(page: Page): Promise<void> {
   // A string, not a function: tsx's keepNames would add calls to a `__name` helper the page lacks.
   await page.evaluate(CHURN_CALLS_SCRIPT);
 }
@@ -370,6 +385,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     log(`${2 * calls} steady connections${churn ? ' + a reloaded tab + churn' : ''}, every ${intervalMs} ms; ${options.minutes} min, warm-up ${warmUpSeconds} s`);
     if (harness) await installStallProbe(harness);
 
+    const listenersStart = await settledListeners(page);
     const resourcesStart = harness ? await resourceSizes(harness) : null;
     const storageStart = harness ? await storageBytes(harness) : null;
     const pids = options.extensionDir ? extensionProcessPids(options.extensionDir) : [];
@@ -419,7 +435,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       const t = elapsed();
       if (t >= nextSampleAt) {
         await takeSample();
-        nextSampleAt += sampleEvery;
+        // A late loop (a loaded machine) skips the samples it missed rather than taking them in a burst.
+        while (nextSampleAt <= elapsed()) nextSampleAt += sampleEvery;
       }
       if (Date.now() >= endAt) break;
       if (churn && t >= nextCallAt) {
@@ -470,7 +487,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       resources = { start: resourcesStart, end, settledAfterSeconds: (Date.now() - settleStart) / 1_000 };
       log(`resources ${JSON.stringify(resourcesStart)} -> ${JSON.stringify(end)}`);
     }
-    const listenersEnd = (await pageMemory(page)).listeners;
+    const listenersEnd = await settledListeners(page);
 
     const measured = samples.filter((s) => s.t >= warmUpSeconds);
     const span = measured.length >= 3 ? measured : samples;
@@ -495,7 +512,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       warmUpSeconds,
       workerHeap: harness ? figures('workerHeap') : null,
       pageHeap: figures('pageHeap'),
-      pageListeners: { start: samples[0]!.pageListeners, end: listenersEnd },
+      pageListeners: { start: listenersStart, end: listenersEnd },
       cpuPercent: harness && last.t > first.t ? (100 * (last.cpuSeconds - first.cpuSeconds)) / (last.t - first.t) : null,
       longestStallMs: stallAfterWarmUp,
       storage: harness && storageStart ? { start: storageStart, end: await storageBytes(harness) } : null,
