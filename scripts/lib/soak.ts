@@ -46,8 +46,6 @@ export interface SoakOptions {
   sampleEverySeconds?: number;
   /** Churn; false (the default) for a steady soak. */
   churn?: ChurnOptions | false;
-  /** Seed of the churn's call lengths, so that a paired baseline gets the same schedule. Default 1. */
-  seed?: number;
   /** Seconds to wait at the end for every bounded collection to return to its starting size. Default 90. */
   settleSeconds?: number;
   /**
@@ -72,6 +70,8 @@ export interface SoakSample {
   cpuSeconds: number;
   /** Short churn calls live at the sample. */
   churnCalls: number;
+  /** The machine's 1-minute load average at the sample (the CPU figure means little without it). */
+  load1: number;
 }
 
 /** A least-squares line's slope and the half-width of its 95 % confidence interval. */
@@ -141,6 +141,22 @@ export function fitSlope(points: Array<[number, number]>): SlopeFit {
   return { slope, ci95: tQuantile975(n - 2) * standardError, n };
 }
 
+/**
+ * Slope of the heap's floor: the least value in each `windowSeconds` window after warm-up, fitted.
+ * Forced-GC samples still catch what is in flight at that moment (a batch of reports on its way),
+ * which scatters them upwards; a retainer raises the floor, so the floor's slope is the sharper test.
+ */
+export function floorSlope(samples: SoakSample[], key: 'workerHeap' | 'pageHeap', warmUpSeconds: number, windowSeconds: number): SlopeFit {
+  const windows = new Map<number, SoakSample>();
+  for (const sample of samples) {
+    if (sample.t < warmUpSeconds) continue;
+    const index = Math.floor((sample.t - warmUpSeconds) / windowSeconds);
+    const least = windows.get(index);
+    if (!least || sample[key] < least[key]) windows.set(index, sample);
+  }
+  return fitSlope([...windows.values()].map((s) => [s.t / 60, s[key]]));
+}
+
 /** The difference of two independent slopes, its interval from both (Welch-style, normal quantile). */
 export function slopeDifference(a: SlopeFit, b: SlopeFit): SlopeFit {
   const se = Math.hypot(a.ci95 / tQuantile975(a.n - 2), b.ci95 / tQuantile975(b.n - 2));
@@ -152,18 +168,6 @@ function tQuantile975(df: number): number {
   const z = 1.959964;
   if (df <= 0) return Number.POSITIVE_INFINITY;
   return z + (z ** 3 + z) / (4 * df) + (5 * z ** 5 + 16 * z ** 3 + 3 * z) / (96 * df ** 2);
-}
-
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32), so both runs of a pair churn alike. */
-function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 /**
@@ -344,7 +348,6 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const warmUpSeconds = options.warmUpSeconds ?? 60;
   const sampleEvery = options.sampleEverySeconds ?? 15;
   const churn = options.churn === false || options.churn === undefined ? null : options.churn;
-  const random = seededRandom(options.seed ?? 1);
   // Read by Playwright when it attaches to a service worker, so it must be set before launching.
   if (options.inspectWorkerNetwork) delete process.env.PLAYWRIGHT_DISABLE_SERVICE_WORKER_NETWORK;
   else process.env.PLAYWRIGHT_DISABLE_SERVICE_WORKER_NETWORK = '1';
@@ -414,6 +417,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         pageListeners: memory.listeners,
         cpuSeconds: cpuNow(),
         churnCalls: churn ? await page.evaluate(() => (window as unknown as ChurnWindow).__soakChurn!.count()) : 0,
+        load1: os.loadavg()[0]!,
       };
       samples.push(sample);
       let stall = 0;
@@ -443,7 +447,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         nextCallAt += churn.everySeconds ?? 30;
         const id = ++callId;
         const min = churn.minLifeSeconds ?? 60;
-        const life = min + random() * ((churn.maxLifeSeconds ?? 180) - min);
+        // Lengths spread evenly over [min, max] by the golden-ratio sequence: the same in both runs of a pair.
+        const life = min + ((id * 0.618_033_988_75) % 1) * ((churn.maxLifeSeconds ?? 180) - min);
         closing.push({ id, at: t + life });
         try {
           await churnCall(id);
@@ -488,6 +493,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       log(`resources ${JSON.stringify(resourcesStart)} -> ${JSON.stringify(end)}`);
     }
     const listenersEnd = await settledListeners(page);
+    log(`page JS event listeners ${listenersStart} -> ${listenersEnd}`);
 
     const measured = samples.filter((s) => s.t >= warmUpSeconds);
     const span = measured.length >= 3 ? measured : samples;
