@@ -28,7 +28,7 @@ import { register } from 'tsx/esm/api';
 
 register();
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const { runSoak, slopeDifference, changedResources, floorSlope } = await import('./lib/soak.ts');
+const { runSoak, slopeDifference, changedResources, fitSlope, fitSlopeAtSameLoad, floorSlope } = await import('./lib/soak.ts');
 
 const { values } = parseArgs({
   options: {
@@ -86,6 +86,10 @@ const { minutes, intervalMs, sampleEverySeconds } = options;
 /** Floors are taken per 5-minute window (or per 1/8 of a shorter run). */
 const floorWindow = Math.min(300, (minutes * 60) / 8);
 const floor = (r, key) => floorSlope(r.samples, key, r.warmUpSeconds, floorWindow);
+// Fitted again from the samples, so that --report reads runs saved by older versions too.
+const measured = (r) => r.samples.filter((s) => s.t >= r.warmUpSeconds);
+const fit = (r, key) => fitSlope(measured(r).map((s) => [s.t / 60, s[key]]));
+const sameLoad = (r, key) => fitSlopeAtSameLoad(measured(r).map((s) => [s.t / 60, s.churnCalls, s[key]]));
 
 /** Mean of the 1-minute load average over the samples (runs before it was recorded have none). */
 const meanLoad = (r) => {
@@ -98,18 +102,29 @@ const storage = (s) => `${s.session} / ${s.local} / ${s.sync} B`;
 const sizes = (r) => Object.entries(r).map(([name, v]) => `${name} ${v.size}`).join(', ');
 const reports = Math.round((ext.connections * minutes * 60_000) / intervalMs);
 const rows = [
-  ['load', `${ext.connections} steady PCs (audio + data channel) at ${intervalMs} ms for ${minutes} min = ${reports.toLocaleString('en')} reports ≈ ${(reports / 3_600).toFixed(1)} h of 2 PCs at 2 s; warm-up ${ext.warmUpSeconds} s, a sample every ${sampleEverySeconds} s`],
+  ['load', `${ext.connections} steady PCs (audio + data channel) at ${intervalMs} ms for ${minutes} min = ${reports.toLocaleString('en')} reports ≈ ${(reports / 3_600).toFixed(1)} h of 2 PCs at 2 s; warm-up ${ext.warmUpSeconds} s, a sample every ${sampleEverySeconds} s (${ext.samples.length} taken, ${ext.skippedSamples ?? 0} skipped)`],
   ['churn (extension run)', `${ext.churn.opened} short calls opened, ${ext.churn.closed} closed, ${ext.churn.reloads} tab reloads, ${ext.churn.failed} failures`],
   ['worker heap after GC: first / last / peak', `${kib(ext.workerHeap.first)} / ${kib(ext.workerHeap.last)} / ${kib(ext.workerHeap.peak)}`],
-  ['worker heap slope (95 % interval); slope of its floor (least per window)', `${perMin(ext.workerHeap.fit)}; ${perMin(floor(ext, 'workerHeap'))}`],
+  ['worker heap slope (95 % interval)', perMin(fit(ext, 'workerHeap'))],
+  ['worker heap slope at the same number of live short calls', perMin(sameLoad(ext, 'workerHeap'))],
+  ['worker heap slope of its floor (least per window)', perMin(floor(ext, 'workerHeap'))],
   ['page heap after GC with the extension: first / last / peak', `${kib(ext.pageHeap.first)} / ${kib(ext.pageHeap.last)} / ${kib(ext.pageHeap.peak)}`],
-  ['page heap slope with the extension; of its floor', `${perMin(ext.pageHeap.fit)}; ${perMin(floor(ext, 'pageHeap'))}`],
+  ['page heap slope with the extension: plain; same live calls; floor', `${perMin(fit(ext, 'pageHeap'))}; ${perMin(sameLoad(ext, 'pageHeap'))}; ${perMin(floor(ext, 'pageHeap'))}`],
 ];
 if (base) {
   rows.push(
     ['page heap after GC without (baseline): first / last / peak', `${kib(base.pageHeap.first)} / ${kib(base.pageHeap.last)} / ${kib(base.pageHeap.peak)}`],
-    ['page heap slope without (baseline); of its floor', `${perMin(base.pageHeap.fit)}; ${perMin(floor(base, 'pageHeap'))}`],
-    ['page heap slope the extension adds (difference); of the floors', `${perMin(slopeDifference(ext.pageHeap.fit, base.pageHeap.fit))}; ${perMin(slopeDifference(floor(ext, 'pageHeap'), floor(base, 'pageHeap')))}`],
+    ['page heap slope without (baseline): plain; same live calls; floor', `${perMin(fit(base, 'pageHeap'))}; ${perMin(sameLoad(base, 'pageHeap'))}; ${perMin(floor(base, 'pageHeap'))}`],
+    [
+      'page heap slope the extension adds (difference): plain; same live calls; floors',
+      [
+        slopeDifference(fit(ext, 'pageHeap'), fit(base, 'pageHeap')),
+        slopeDifference(sameLoad(ext, 'pageHeap'), sameLoad(base, 'pageHeap')),
+        slopeDifference(floor(ext, 'pageHeap'), floor(base, 'pageHeap')),
+      ]
+        .map(perMin)
+        .join('; '),
+    ],
     ['page JS event listeners, start → end: with / without', `${ext.pageListeners.start} → ${ext.pageListeners.end} / ${base.pageListeners.start} → ${base.pageListeners.end}`],
   );
 }

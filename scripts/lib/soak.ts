@@ -78,6 +78,8 @@ export interface SoakSample {
 export interface SlopeFit {
   slope: number;
   ci95: number;
+  /** Standard error of the slope. */
+  se: number;
   n: number;
 }
 
@@ -112,6 +114,8 @@ export interface SoakResult {
   /** Health's resources snapshot with the same live connections at start and end (after settling). */
   resources: { start: ResourceSizes; end: ResourceSizes; settledAfterSeconds: number } | null;
   churn: { opened: number; closed: number; reloads: number; failed: number };
+  /** Samples that failed (a CDP call timed out on a loaded machine) and were left out. */
+  skippedSamples: number;
   groups: number;
   pushesOk: number;
   pushesFailed: number;
@@ -125,7 +129,7 @@ export interface SoakResult {
 /** Least-squares slope of y over x with its 95 % confidence interval (t distribution, n − 2 degrees of freedom). */
 export function fitSlope(points: Array<[number, number]>): SlopeFit {
   const n = points.length;
-  if (n < 3) return { slope: 0, ci95: Number.POSITIVE_INFINITY, n };
+  if (n < 3) return { slope: 0, ci95: Number.POSITIVE_INFINITY, se: Number.POSITIVE_INFINITY, n };
   const mx = points.reduce((s, [x]) => s + x, 0) / n;
   const my = points.reduce((s, [, y]) => s + y, 0) / n;
   let sxy = 0;
@@ -134,11 +138,39 @@ export function fitSlope(points: Array<[number, number]>): SlopeFit {
     sxy += (x - mx) * (y - my);
     sxx += (x - mx) ** 2;
   }
-  if (sxx === 0) return { slope: 0, ci95: Number.POSITIVE_INFINITY, n };
+  if (sxx === 0) return { slope: 0, ci95: Number.POSITIVE_INFINITY, se: Number.POSITIVE_INFINITY, n };
   const slope = sxy / sxx;
   const residuals = points.reduce((s, [x, y]) => s + (y - my - slope * (x - mx)) ** 2, 0);
   const standardError = Math.sqrt(residuals / (n - 2) / sxx);
-  return { slope, ci95: tQuantile975(n - 2) * standardError, n };
+  return { slope, ci95: tQuantile975(n - 2) * standardError, se: standardError, n };
+}
+
+/**
+ * Slope over time of y with the count of live churn calls held fixed: least squares on
+ * y = a + b·t + c·calls, returning b with its 95 % interval (n − 3 degrees of freedom). Each live
+ * connection holds its own state (a snapshot in the outbox, history), so heap follows how many
+ * short calls happen to be live at a sample; a leak is what grows with time at the same count.
+ */
+export function fitSlopeAtSameLoad(points: Array<[t: number, calls: number, y: number]>): SlopeFit {
+  const n = points.length;
+  const mean = (i: 0 | 1 | 2) => points.reduce((s, p) => s + p[i], 0) / n;
+  if (n < 4) return { slope: 0, ci95: Number.POSITIVE_INFINITY, se: Number.POSITIVE_INFINITY, n };
+  const [mt, mc, my] = [mean(0), mean(1), mean(2)];
+  let stt = 0, scc = 0, stc = 0, sty = 0, scy = 0;
+  for (const [t, c, y] of points) {
+    stt += (t - mt) ** 2;
+    scc += (c - mc) ** 2;
+    stc += (t - mt) * (c - mc);
+    sty += (t - mt) * (y - my);
+    scy += (c - mc) * (y - my);
+  }
+  const det = stt * scc - stc ** 2;
+  if (scc === 0 || det <= 0) return fitSlope(points.map(([t, , y]) => [t, y]));
+  const b = (scc * sty - stc * scy) / det;
+  const c = (stt * scy - stc * sty) / det;
+  const residuals = points.reduce((sum, [t, k, y]) => sum + (y - my - b * (t - mt) - c * (k - mc)) ** 2, 0);
+  const standardError = Math.sqrt((residuals / (n - 3)) * (scc / det));
+  return { slope: b, ci95: tQuantile975(n - 3) * standardError, se: standardError, n };
 }
 
 /**
@@ -159,8 +191,8 @@ export function floorSlope(samples: SoakSample[], key: 'workerHeap' | 'pageHeap'
 
 /** The difference of two independent slopes, its interval from both (Welch-style, normal quantile). */
 export function slopeDifference(a: SlopeFit, b: SlopeFit): SlopeFit {
-  const se = Math.hypot(a.ci95 / tQuantile975(a.n - 2), b.ci95 / tQuantile975(b.n - 2));
-  return { slope: a.slope - b.slope, ci95: 1.96 * se, n: Math.min(a.n, b.n) };
+  const se = Math.hypot(a.se, b.se);
+  return { slope: a.slope - b.slope, ci95: 1.96 * se, se, n: Math.min(a.n, b.n) };
 }
 
 /** 97.5 % quantile of Student's t with `df` degrees of freedom (Cornish-Fisher expansion; < 1 % off from df 3). */
@@ -405,6 +437,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     let nextSampleAt = 0;
     let callId = 0;
     let stallAfterWarmUp = 0;
+    let skippedSamples = 0;
     const samples: SoakSample[] = [];
 
     const takeSample = async () => {
@@ -438,7 +471,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     for (;;) {
       const t = elapsed();
       if (t >= nextSampleAt) {
-        await takeSample();
+        // On a loaded machine a forced GC can take longer than CDP waits: skip that sample, keep soaking.
+        await takeSample().catch((error: unknown) => {
+          skippedSamples++;
+          log(`sample at t=${t.toFixed(0)}s skipped: ${String(error)}`);
+        });
         // A late loop (a loaded machine) skips the samples it missed rather than taking them in a burst.
         while (nextSampleAt <= elapsed()) nextSampleAt += sampleEvery;
       }
@@ -524,6 +561,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       storage: harness && storageStart ? { start: storageStart, end: await storageBytes(harness) } : null,
       resources,
       churn: counts,
+      skippedSamples,
       groups: groups.length,
       pushesOk: health?.delivery.pushesOk ?? 0,
       pushesFailed: health?.delivery.pushesFailed ?? 0,
