@@ -1,13 +1,6 @@
 import type { HookReport, RtcStat } from './report-schema';
 import { CONNECTION_STATES } from './connection-states';
-import {
-  END_REASONS,
-  MAX_FIELDS_PER_STAT,
-  MAX_PC_ID_LENGTH,
-  MAX_STAT_KEY_LENGTH,
-  MAX_STAT_STRING_LENGTH,
-  MAX_STATS_PER_REPORT_CEILING,
-} from './report-limits';
+import * as limits from './report-limits';
 
 /** Most reports the relay accepts in one hookReports message from the page. */
 export const MAX_REPORTS_PER_BATCH = 100;
@@ -25,7 +18,7 @@ export type BatchValidation =
   | { ok: false; reason: 'not-array' | 'too-many' | 'too-large' | 'invalid'; detail?: string };
 
 const STATES: ReadonlySet<string> = new Set(CONNECTION_STATES);
-const REASONS: ReadonlySet<string> = new Set(END_REASONS);
+const REASONS: ReadonlySet<string> = new Set(limits.END_REASONS);
 
 /** Thrown inside the walk; carries what was wrong to the caller's `detail`. */
 class Invalid extends Error {}
@@ -62,7 +55,7 @@ function readReport(value: unknown): HookReport {
   const event = input.event;
   const pcId = input.pcId;
   const seq = input.seq;
-  if (typeof pcId !== 'string' || pcId.length < 1 || pcId.length > MAX_PC_ID_LENGTH) throw new Invalid(`pcId: a string of 1 to ${MAX_PC_ID_LENGTH} characters`);
+  if (typeof pcId !== 'string' || pcId.length < 1 || pcId.length > limits.MAX_PC_ID_LENGTH) throw new Invalid(`pcId: a string of 1 to ${limits.MAX_PC_ID_LENGTH} characters`);
   if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) throw new Invalid('seq: a non-negative integer');
   if (event === 'ended') {
     const reason = input.reason;
@@ -73,7 +66,7 @@ function readReport(value: unknown): HookReport {
   const state = input.state;
   if (typeof state !== 'string' || !STATES.has(state)) throw new Invalid('state: not a connection state');
   const stats = input.stats;
-  if (!Array.isArray(stats) || stats.length > MAX_STATS_PER_REPORT_CEILING) throw new Invalid(`stats: an array of at most ${MAX_STATS_PER_REPORT_CEILING}`);
+  if (!Array.isArray(stats) || stats.length > limits.MAX_STATS_PER_REPORT_CEILING) throw new Invalid(`stats: an array of at most ${limits.MAX_STATS_PER_REPORT_CEILING}`);
   return {
     event,
     pcId,
@@ -86,12 +79,12 @@ function readReport(value: unknown): HookReport {
 function readStat(value: unknown): RtcStat {
   const input = record(value, 'a stats object');
   const keys = Object.keys(input);
-  if (keys.length > MAX_FIELDS_PER_STAT) throw new Invalid(`a stats object may carry at most ${MAX_FIELDS_PER_STAT} fields`);
+  if (keys.length > limits.MAX_FIELDS_PER_STAT) throw new Invalid(`a stats object may carry at most ${limits.MAX_FIELDS_PER_STAT} fields`);
   // fromEntries defines own properties: a `__proto__` key stays a key, as it was in the page's JSON.
   const out: Record<string, unknown> = Object.fromEntries(keys.map((key) => [key, readStatValue(key, input[key])]));
   const { id, type, timestamp } = out;
   if (typeof id !== 'string') throw new Invalid('stat id: a string');
-  if (typeof type !== 'string' || type.length > MAX_STAT_KEY_LENGTH) throw new Invalid(`stat type: a string of at most ${MAX_STAT_KEY_LENGTH}`);
+  if (typeof type !== 'string' || type.length > limits.MAX_STAT_KEY_LENGTH) throw new Invalid(`stat type: a string of at most ${limits.MAX_STAT_KEY_LENGTH}`);
   if (typeof timestamp !== 'number') throw new Invalid('stat timestamp: a number');
   return out as RtcStat;
 }
@@ -105,14 +98,14 @@ function readStatValue(key: string, value: unknown): unknown {
     case 'boolean':
       return value;
     case 'string':
-      if (value.length > MAX_STAT_STRING_LENGTH) throw new Invalid(`${key}: at most ${MAX_STAT_STRING_LENGTH} characters`);
+      if (value.length > limits.MAX_STAT_STRING_LENGTH) throw new Invalid(`${key}: at most ${limits.MAX_STAT_STRING_LENGTH} characters`);
       return value;
     default: {
       const input = record(value, key);
       return Object.fromEntries(
         Object.keys(input).map((name) => {
           const n = input[name];
-          if (name.length > MAX_STAT_KEY_LENGTH || typeof n !== 'number' || !Number.isFinite(n)) throw new Invalid(`${key}: a record of numbers`);
+          if (name.length > limits.MAX_STAT_KEY_LENGTH || typeof n !== 'number' || !Number.isFinite(n)) throw new Invalid(`${key}: a record of numbers`);
           return [name, n];
         }),
       );
