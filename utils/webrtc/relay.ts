@@ -1,11 +1,13 @@
 import { browser } from 'wxt/browser';
 import type { ContentScriptContext } from 'wxt/utils/content-script-context';
-import { hookConfigSchema, type HookConfig } from '../messaging/hook-config';
+import type { HookConfig } from '../messaging/hook-config';
 import { onMessage, sendMessage } from '../messaging/extension-protocol';
 import { HEARTBEAT_MS, openRelayChannel, type HookMessage } from './page-channel';
 import { createDropCounter } from '../resilience/drop-counter';
+import { createLifecycle } from '../lifecycle/lifecycle-manager';
 import { MAX_BATCH_BYTES, MAX_REPORTS_PER_BATCH, validateHookBatch } from './report-batch-validator';
 import { createReportCoalescer } from './report-coalescer';
+import { readHookConfig } from './hook-config-guard';
 
 /** Delay between the first waiting report and its forwarding: reports arriving meanwhile coalesce. */
 export const RELAY_FLUSH_DELAY_MS = 100;
@@ -58,6 +60,14 @@ export function createRelay(ctx: ContentScriptContext, win: Window = window): Re
   });
   let dropsReported: Record<string, number> = {};
   let dropsReportScheduled = false;
+  // Not ctx.setTimeout: WXT adds an abort listener per call and never removes it once the timeout
+  // fired, so the relay's flush every ~100 ms grew the page's heap by ~1 MB an hour (issue 15).
+  // The lifecycle owner frees each fired timeout's slot and clears the rest on invalidation.
+  const timers = createLifecycle();
+  const later = (run: () => void, ms: number) =>
+    timers.setTimeout(() => {
+      if (contextAlive()) run();
+    }, ms);
   const queue = createReportCoalescer({ maxPending: RELAY_MAX_PENDING, drops });
   const hookDropsSeen = new Map<string, number>();
   let config: HookConfig | null = null;
@@ -100,12 +110,13 @@ export function createRelay(ctx: ContentScriptContext, win: Window = window): Re
   }
 
   function setConfig(value: unknown): void {
-    const parsed = hookConfigSchema.safeParse(value);
-    if (!parsed.success) {
+    // The hook's own zod-free check: the settings schema behind hookConfigSchema would load into every frame.
+    const parsed = readHookConfig(value);
+    if (!parsed) {
       drops.count('bad-config-from-background');
       return;
     }
-    config = parsed.data;
+    config = parsed;
     channel.send({ t: 'hookConfig', d: config });
   }
 
@@ -176,7 +187,7 @@ export function createRelay(ctx: ContentScriptContext, win: Window = window): Re
   function scheduleFlush(): void {
     if (flushScheduled || inFlight || queue.size() === 0 || !contextAlive()) return;
     flushScheduled = true;
-    setTimeout(() => void flush(false), RELAY_FLUSH_DELAY_MS);
+    later(() => void flush(false), RELAY_FLUSH_DELAY_MS);
   }
 
   async function flush(urgent: boolean): Promise<void> {
@@ -205,9 +216,7 @@ export function createRelay(ctx: ContentScriptContext, win: Window = window): Re
       if (isInvalidated(error)) return;
       drops.count('config-fetch-failed');
       if (attempt + 1 < CONFIG_ATTEMPTS && !config) {
-        setTimeout(() => {
-          if (contextAlive()) void fetchConfig(attempt + 1);
-        }, Math.min(30_000, 500 * 2 ** attempt));
+        later(() => void fetchConfig(attempt + 1), Math.min(30_000, 500 * 2 ** attempt));
       }
     }
   }
@@ -234,7 +243,7 @@ export function createRelay(ctx: ContentScriptContext, win: Window = window): Re
   function scheduleDropsReport(): void {
     if (dropsReportScheduled || !contextAlive()) return;
     dropsReportScheduled = true;
-    setTimeout(() => void reportDrops(), RELAY_DROPS_REPORT_DELAY_MS);
+    later(() => void reportDrops(), RELAY_DROPS_REPORT_DELAY_MS);
   }
 
   /** True (and the relay stops) when the error says the extension context is gone. */
@@ -253,6 +262,7 @@ export function createRelay(ctx: ContentScriptContext, win: Window = window): Re
     channel.close();
     clearInterval(heartbeat);
     removeConfigListener();
+    timers.dispose();
   }
 
   ctx.onInvalidated(() => {

@@ -1,12 +1,11 @@
-import { z } from 'zod';
-import { hookReportSchema, type HookReport } from './report-schema';
+import type { HookReport, RtcStat } from './report-schema';
+import { CONNECTION_STATES } from './connection-states';
+import * as limits from './report-limits';
 
 /** Most reports the relay accepts in one hookReports message from the page. */
 export const MAX_REPORTS_PER_BATCH = 100;
 /** Most bytes (as JSON) of one hookReports message from the page. */
 export const MAX_BATCH_BYTES = 1_000_000;
-
-const batchSchema = z.array(hookReportSchema).max(MAX_REPORTS_PER_BATCH);
 
 /** A validated report with its serialized size, for the relay's size-bounded forwarding. */
 export interface SizedReport {
@@ -18,10 +17,19 @@ export type BatchValidation =
   | { ok: true; reports: SizedReport[] }
   | { ok: false; reason: 'not-array' | 'too-many' | 'too-large' | 'invalid'; detail?: string };
 
+const STATES: ReadonlySet<string> = new Set(CONNECTION_STATES);
+const REASONS: ReadonlySet<string> = new Set(limits.END_REASONS);
+
+/** Thrown inside the walk; carries what was wrong to the caller's `detail`. */
+class Invalid extends Error {}
+
 /**
- * Validates one hookReports message from the page (which can forge it). Cheap checks first
- * (array, count, serialized size) so an oversized batch is refused before zod walks it; then
- * the whole batch must match the report schema, or it is rejected whole.
+ * Validates one hookReports message from the page (which can forge it), in the relay. Cheap
+ * checks first (array, count, serialized size), then every report must match the report schema
+ * (report-schema.ts, whose rules this mirrors without zod: zod and its schemas would load into
+ * every captured frame, ~1 MB of heap each; the background validates again with zod anyway), or
+ * the batch is rejected whole. Returns fresh objects holding only the known report keys, each
+ * value read once, so nothing the page defined (getters, extra keys) travels on.
  */
 export function validateHookBatch(data: unknown): BatchValidation {
   if (!Array.isArray(data)) return { ok: false, reason: 'not-array' };
@@ -34,11 +42,81 @@ export function validateHookBatch(data: unknown): BatchValidation {
     if (total > MAX_BATCH_BYTES) return { ok: false, reason: 'too-large' };
     sizes.push(bytes);
   }
-  const parsed = batchSchema.safeParse(data);
-  if (!parsed.success) {
-    return { ok: false, reason: 'invalid', detail: parsed.error.issues[0]?.message };
+  try {
+    return { ok: true, reports: (data as unknown[]).map((item, index) => ({ report: readReport(item), bytes: sizes[index] ?? 0 })) };
+  } catch (error) {
+    if (error instanceof Invalid) return { ok: false, reason: 'invalid', detail: error.message };
+    throw error;
   }
-  return { ok: true, reports: parsed.data.map((report, index) => ({ report, bytes: sizes[index] ?? 0 })) };
+}
+
+function readReport(value: unknown): HookReport {
+  const input = record(value, 'a report');
+  const event = input.event;
+  const pcId = input.pcId;
+  const seq = input.seq;
+  if (typeof pcId !== 'string' || pcId.length < 1 || pcId.length > limits.MAX_PC_ID_LENGTH) throw new Invalid(`pcId: a string of 1 to ${limits.MAX_PC_ID_LENGTH} characters`);
+  if (typeof seq !== 'number' || !Number.isSafeInteger(seq) || seq < 0) throw new Invalid('seq: a non-negative integer');
+  if (event === 'ended') {
+    const reason = input.reason;
+    if (typeof reason !== 'string' || !REASONS.has(reason)) throw new Invalid('reason: not an end reason');
+    return { event, pcId, seq, reason: reason as Extract<HookReport, { event: 'ended' }>['reason'] };
+  }
+  if (event !== 'stats') throw new Invalid('event: "stats" or "ended"');
+  const state = input.state;
+  if (typeof state !== 'string' || !STATES.has(state)) throw new Invalid('state: not a connection state');
+  const stats = input.stats;
+  if (!Array.isArray(stats) || stats.length > limits.MAX_STATS_PER_REPORT_CEILING) throw new Invalid(`stats: an array of at most ${limits.MAX_STATS_PER_REPORT_CEILING}`);
+  return {
+    event,
+    pcId,
+    seq,
+    state: state as Extract<HookReport, { event: 'stats' }>['state'],
+    stats: (stats as unknown[]).map(readStat),
+  };
+}
+
+function readStat(value: unknown): RtcStat {
+  const input = record(value, 'a stats object');
+  const keys = Object.keys(input);
+  if (keys.length > limits.MAX_FIELDS_PER_STAT) throw new Invalid(`a stats object may carry at most ${limits.MAX_FIELDS_PER_STAT} fields`);
+  // fromEntries defines own properties: a `__proto__` key stays a key, as it was in the page's JSON.
+  const out: Record<string, unknown> = Object.fromEntries(keys.map((key) => [key, readStatValue(key, input[key])]));
+  const { id, type, timestamp } = out;
+  if (typeof id !== 'string') throw new Invalid('stat id: a string');
+  if (typeof type !== 'string' || type.length > limits.MAX_STAT_KEY_LENGTH) throw new Invalid(`stat type: a string of at most ${limits.MAX_STAT_KEY_LENGTH}`);
+  if (typeof timestamp !== 'number') throw new Invalid('stat timestamp: a number');
+  return out as RtcStat;
+}
+
+/** A finite number, a bounded string, a boolean, or a record of finite numbers with bounded keys. */
+function readStatValue(key: string, value: unknown): unknown {
+  switch (typeof value) {
+    case 'number':
+      if (!Number.isFinite(value)) throw new Invalid(`${key}: a finite number`);
+      return value;
+    case 'boolean':
+      return value;
+    case 'string':
+      if (value.length > limits.MAX_STAT_STRING_LENGTH) throw new Invalid(`${key}: at most ${limits.MAX_STAT_STRING_LENGTH} characters`);
+      return value;
+    default: {
+      const input = record(value, key);
+      return Object.fromEntries(
+        Object.keys(input).map((name) => {
+          const n = input[name];
+          if (name.length > limits.MAX_STAT_KEY_LENGTH || typeof n !== 'number' || !Number.isFinite(n)) throw new Invalid(`${key}: a record of numbers`);
+          return [name, n];
+        }),
+      );
+    }
+  }
+}
+
+/** A plain object (not null, not an array), or Invalid. */
+function record(value: unknown, what: string): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Invalid(`${what}: an object`);
+  return value as Record<string, unknown>;
 }
 
 function jsonLength(value: unknown): number {

@@ -1,28 +1,29 @@
 import { z } from 'zod';
 import { CONNECTION_STATES } from './connection-states';
+import {
+  END_REASONS,
+  MAX_FIELDS_PER_STAT,
+  MAX_PC_ID_LENGTH,
+  MAX_STAT_KEY_LENGTH,
+  MAX_STAT_STRING_LENGTH,
+  MAX_STATS_PER_REPORT_CEILING,
+} from './report-limits';
 
-/** Longest hook-assigned connection id accepted from a page. */
-export const MAX_PC_ID_LENGTH = 64;
-/** Longest string value of a stats field that is kept; longer ones are dropped from the object. */
-export const MAX_STAT_STRING_LENGTH = 256;
-/** Most fields one stats object may carry. */
-export const MAX_FIELDS_PER_STAT = 200;
-/** Hard ceiling on stats objects in one report, whatever the settings say. */
-export const MAX_STATS_PER_REPORT_CEILING = 5_000;
+export { MAX_PC_ID_LENGTH, MAX_STAT_STRING_LENGTH, MAX_FIELDS_PER_STAT, MAX_STATS_PER_REPORT_CEILING } from './report-limits';
 
 const statValueSchema = z.union([
   z.number(),
   z.string().max(MAX_STAT_STRING_LENGTH),
   z.boolean(),
   // e.g. outbound-rtp `qualityLimitationDurations`: a record of numbers.
-  z.record(z.string().max(64), z.number()),
+  z.record(z.string().max(MAX_STAT_KEY_LENGTH), z.number()),
 ]);
 
 /** One `RTCStats` object as the hook forwards it: flat primitives, plus records of numbers. */
 export const rtcStatSchema = z
   .object({
     id: z.string().max(MAX_STAT_STRING_LENGTH),
-    type: z.string().max(64),
+    type: z.string().max(MAX_STAT_KEY_LENGTH),
     timestamp: z.number(),
   })
   .catchall(statValueSchema)
@@ -35,7 +36,7 @@ export const connectionStateSchema = z.enum(CONNECTION_STATES);
 export type ConnectionState = z.infer<typeof connectionStateSchema>;
 
 /** Why the hook ended a connection. */
-export const endReasonSchema = z.enum(['closed', 'failed-timeout', 'pagehide', 'stopped', 'collected']);
+export const endReasonSchema = z.enum(END_REASONS);
 export type EndReason = z.infer<typeof endReasonSchema>;
 
 /** The hook's report of one connection: its latest stats, or that it ended. */

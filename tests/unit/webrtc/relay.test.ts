@@ -375,3 +375,50 @@ describe('createRelay', () => {
     expect(ctx.isValid).toBe(true);
   });
 });
+
+describe('createRelay timers', () => {
+  /** `abort` listeners on the context's signal: added minus removed. */
+  function countAbortListeners(context: ContentScriptContext): () => number {
+    let count = 0;
+    const add = context.signal.addEventListener.bind(context.signal);
+    const remove = context.signal.removeEventListener.bind(context.signal);
+    vi.spyOn(context.signal, 'addEventListener').mockImplementation((type, listener, options) => {
+      if (type === 'abort') count++;
+      add(type, listener, options);
+    });
+    vi.spyOn(context.signal, 'removeEventListener').mockImplementation((type, listener, options) => {
+      if (type === 'abort') count--;
+      remove(type, listener, options);
+    });
+    return () => count;
+  }
+
+  it('keeps the same number of listeners on its context however many batches it forwards', async () => {
+    ctx = new ContentScriptContext('relay');
+    const abortListeners = countAbortListeners(ctx);
+    createRelay(ctx);
+    await vi.advanceTimersByTimeAsync(0);
+    for (let seq = 0; seq < 10; seq++) {
+      reportsToHook([stats('p1', seq)]);
+      await vi.advanceTimersByTimeAsync(250);
+    }
+    const afterWarmUp = abortListeners();
+    for (let seq = 10; seq < 1_010; seq++) {
+      reportsToHook([stats('p1', seq)]);
+      await vi.advanceTimersByTimeAsync(250);
+    }
+    expect(forwarded).toHaveLength(1_010);
+    // Each flush used to leave one `abort` listener behind (WXT's ctx.setTimeout): +1,000 here.
+    expect(abortListeners()).toBe(afterWarmUp);
+  });
+
+  it('forwards nothing scheduled before its context was invalidated', async () => {
+    await startRelay();
+    reportsToHook([stats('p1', 0)]);
+    await vi.advanceTimersByTimeAsync(0);
+    fakeBrowser.runtime.id = undefined as unknown as string;
+    ctx.notifyInvalidated();
+    await vi.advanceTimersByTimeAsync(10 * RELAY_FLUSH_DELAY_MS);
+    expect(forwarded).toEqual([]);
+  });
+});

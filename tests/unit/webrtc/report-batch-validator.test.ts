@@ -1,6 +1,10 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { MAX_BATCH_BYTES, validateHookBatch } from '@/utils/webrtc/report-batch-validator';
-import type { HookReport } from '@/utils/webrtc/report-schema';
+import { hookReportSchema, MAX_STAT_STRING_LENGTH, type HookReport } from '@/utils/webrtc/report-schema';
+import { FIXTURE_NAMES, fixtureStats } from '../../fixtures/load-fixture';
 
 const STATS: HookReport = {
   event: 'stats',
@@ -46,5 +50,82 @@ describe('validateHookBatch', () => {
     expect(JSON.stringify(batch).length).toBeGreaterThan(MAX_BATCH_BYTES);
     expect(validateHookBatch(batch)).toMatchObject({ ok: false, reason: 'too-large' });
     expect(validateHookBatch(batch.slice(0, 1))).toMatchObject({ ok: true });
+  });
+});
+
+const stat = (extra: Record<string, unknown>) => [{ ...STATS, stats: [{ id: 'a', type: 'codec', timestamp: 1, ...extra }] }];
+
+describe('validateHookBatch against the background schema', () => {
+  // The relay's hand-written checks must agree with the zod schema the background applies.
+  it.each([
+    ['a stats and an ended report', [STATS, ENDED]],
+    ['an extra key on a report (stripped)', [{ ...ENDED, extra: 1 }]],
+    ['a record of numbers', stat({ q: { none: 1.5, cpu: 0 } })],
+    ['a string of 256 characters', stat({ s: 'x'.repeat(256) })],
+    ['a string of 257 characters', stat({ s: 'x'.repeat(257) })],
+    ['NaN', stat({ n: Number.NaN })],
+    ['Infinity', stat({ n: Number.POSITIVE_INFINITY })],
+    ['null', stat({ n: null })],
+    ['an array value', stat({ n: [1] })],
+    ['a record with a string', stat({ n: { a: 'b' } })],
+    ['a record key of 65 characters', stat({ n: { ['k'.repeat(65)]: 1 } })],
+    ['a type of 65 characters', [{ ...STATS, stats: [{ id: 'a', type: 't'.repeat(65), timestamp: 1 }] }]],
+    ['an id of 257 characters', [{ ...STATS, stats: [{ id: 'i'.repeat(257), type: 'codec', timestamp: 1 }] }]],
+    ['a numeric id', [{ ...STATS, stats: [{ id: 1, type: 'codec', timestamp: 1 }] }]],
+    ['200 fields', stat(Object.fromEntries(Array.from({ length: 197 }, (_, i) => [`f${i}`, i])))],
+    ['201 fields', stat(Object.fromEntries(Array.from({ length: 198 }, (_, i) => [`f${i}`, i])))],
+    ['a fractional seq', [{ ...ENDED, seq: 1.5 }]],
+    ['a seq beyond safe integers', [{ ...ENDED, seq: 2 ** 60 }]],
+    ['an empty pcId', [{ ...ENDED, pcId: '' }]],
+    ['stats that are not an array', [{ ...STATS, stats: {} }]],
+    ['a report that is an array', [[ENDED]]],
+    ['a report that is null', [null]],
+    ['an empty batch', []],
+  ])('agrees with hookReportSchema on %s', (_name, batch) => {
+    const zod = z.array(hookReportSchema).safeParse(batch);
+    const result = validateHookBatch(batch);
+    expect(result.ok).toBe(zod.success);
+    if (result.ok && zod.success) expect(result.reports.map((r) => r.report)).toEqual(zod.data);
+  });
+
+  it.each(FIXTURE_NAMES.flatMap((name) => [[name, 'caller'], [name, 'callee']] as const))(
+    'accepts the recorded %s %s report exactly as zod parses it',
+    (name, role) => {
+      // As the hook sends them: string fields over the bound (certificates) are dropped by its shaper.
+      const stats = fixtureStats(name, role).map((s) =>
+        Object.fromEntries(Object.entries(s).filter(([, v]) => typeof v !== 'string' || v.length <= MAX_STAT_STRING_LENGTH)),
+      );
+      const batch = [{ ...STATS, stats }];
+      const result = validateHookBatch(batch);
+      expect(result).toMatchObject({ ok: true });
+      expect(result.ok && result.reports[0]!.report).toEqual(hookReportSchema.parse(batch[0]));
+    },
+  );
+});
+
+/** Relative imports of a source file, resolved to files. */
+function importsOf(file: string): string[] {
+  const source = fs.readFileSync(file, 'utf8');
+  return [...source.matchAll(/^(?:import|export)\s+(?!type\b)[^'"]*?from\s+'([^']+)'/gm)].map((m) => m[1]!);
+}
+
+describe('the relay bundle', () => {
+  it('reaches no zod through its imports, so zod never loads into a captured frame', () => {
+    const root = path.resolve(__dirname, '../../..');
+    const seen = new Set<string>();
+    const packages = new Set<string>();
+    const visit = (file: string) => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      for (const spec of importsOf(file)) {
+        if (spec.startsWith('.') || spec.startsWith('@/')) {
+          const base = spec.startsWith('@/') ? path.join(root, spec.slice(2)) : path.resolve(path.dirname(file), spec);
+          visit(fs.existsSync(`${base}.ts`) ? `${base}.ts` : path.join(base, 'index.ts'));
+        } else packages.add(spec);
+      }
+    };
+    visit(path.join(root, 'entrypoints/relay.content.ts'));
+    expect(seen.has(path.join(root, 'utils/webrtc/report-batch-validator.ts'))).toBe(true);
+    expect([...packages].filter((name) => name === 'zod' || name.startsWith('zod/'))).toEqual([]);
   });
 });
