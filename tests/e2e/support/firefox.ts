@@ -19,6 +19,8 @@ export interface LaunchFirefoxOptions {
   prefs?: Record<string, string | number | boolean>;
   /** Headless (default true). */
   headless?: boolean;
+  /** Accept self-signed certificates (pages served under platforms' host names). Default false. */
+  acceptInsecureCerts?: boolean;
 }
 
 export interface FirefoxHarness {
@@ -78,6 +80,7 @@ export async function launchFirefox(options: LaunchFirefoxOptions = {}): Promise
     browser: 'firefox',
     executablePath: process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr',
     headless: options.headless ?? true,
+    acceptInsecureCerts: options.acceptInsecureCerts ?? false,
     extraPrefsFirefox: firefoxPrefs({
       'extensions.webextensions.uuids': JSON.stringify({ [geckoId]: FIREFOX_EXTENSION_UUID }),
       ...options.prefs,
