@@ -1,6 +1,6 @@
 import { defineConfig } from 'wxt';
 import { noDynamicCode } from './utils/build/no-dynamic-code';
-import { GECKO_ID } from './utils/build/store-identity';
+import { GECKO_ID, TEST_BUILD_PUBLIC_KEY } from './utils/build/store-identity';
 
 /**
  * Test builds (E2E_LOOPBACK=1) also hold loopback host permissions at install, because a
@@ -43,7 +43,11 @@ export default defineConfig({
             },
           },
         }
-      : // Admins set policy through storage.managed; Chrome reads its shape from this schema.
-        { storage: { managed_schema: 'managed_schema.json' } }),
+      : {
+          // Admins set policy through storage.managed; Chrome reads its shape from this schema.
+          storage: { managed_schema: 'managed_schema.json' },
+          // Test builds get a fixed id (see TEST_BUILD_PUBLIC_KEY) for the managed-policy test.
+          ...(process.env.E2E_LOOPBACK === '1' ? { key: TEST_BUILD_PUBLIC_KEY } : {}),
+        }),
   }),
 });
