@@ -3,7 +3,8 @@ import { launchChromium, type ChromiumHarness } from '../support/chromium';
 import { startCallPageServer, type CallPageServer } from '../support/call-page-server';
 import { startPushgateway, type Pushgateway } from '../support/pushgateway';
 import { waitFor } from '../support/free-port';
-import { configureExtension, connectionGroups } from '../support/exporter-control';
+import { configureExtension } from '../support/exporter-control';
+import { USER_SETTINGS, expectCallExportedUnderPolicy, policyUnderTest } from '../support/managed-policy-scenario';
 import { extensionIdFromKey, writeChromiumPolicy, type PolicyFile } from '../support/managed-policy-file';
 import { TEST_BUILD_PUBLIC_KEY } from '../../../utils/build/store-identity';
 
@@ -22,18 +23,7 @@ describe('managed policy in Chromium', () => {
 
   beforeAll(async () => {
     [gateway, pages] = await Promise.all([startPushgateway(), startCallPageServer()]);
-    policy = writeChromiumPolicy({
-      '3rdparty': {
-        extensions: {
-          [EXTENSION_ID]: {
-            gateway: { url: gateway.url, job: 'e2e-policy' },
-            agentId: 'policy-agent',
-            intervalMs: 1000,
-            customOrigins: ['http://127.0.0.1/*'],
-          },
-        },
-      },
-    });
+    policy = writeChromiumPolicy({ '3rdparty': { extensions: { [EXTENSION_ID]: policyUnderTest(gateway.url) } } });
     browser = await launchChromium();
   });
 
@@ -61,31 +51,9 @@ describe('managed policy in Chromium', () => {
 
   it('exports with the policy’s settings even after the user saves other ones', async () => {
     // What the options page would save if the fields were not locked: the policy still wins.
-    await configureExtension(browser, {
-      gateway: { url: 'http://127.0.0.1:9/user', job: 'user-job' },
-      agentId: 'user-agent',
-      intervalMs: 5000,
-    });
+    await configureExtension(browser, USER_SETTINGS);
     const page = await browser.context.newPage();
-    await page.goto(pages.pageUrl('call'));
-    await page.evaluate(() => window.startCall({ video: false }).then(() => undefined));
-    const groups = await waitFor(
-      async () => {
-        const found = await connectionGroups(gateway);
-        return found.length === 2 ? found : undefined;
-      },
-      { timeoutMs: 20_000, what: 'the call’s groups at the policy’s gateway' },
-    );
-    const labels = groups.map((group) => {
-      const sample = Object.entries(group.families)
-        .filter(([name]) => name.startsWith('webrtc_'))
-        .flatMap(([, family]) => family.metrics)[0];
-      return { job: group.labels.job, agent: group.labels.agent_id ?? sample?.labels.agent_id };
-    });
-    expect(labels).toEqual([
-      { job: 'e2e-policy', agent: 'policy-agent' },
-      { job: 'e2e-policy', agent: 'policy-agent' },
-    ]);
+    await expectCallExportedUnderPolicy(page, pages.pageUrl('call'), gateway);
     await page.close();
   });
 });

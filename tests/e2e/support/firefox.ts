@@ -19,6 +19,8 @@ export interface LaunchFirefoxOptions {
   prefs?: Record<string, string | number | boolean>;
   /** Headless (default true). */
   headless?: boolean;
+  /** Firefox executable (default FIREFOX_PATH or /usr/bin/firefox-esr). */
+  executablePath?: string;
   /** Accept self-signed certificates (pages served under platforms' host names). Default false. */
   acceptInsecureCerts?: boolean;
 }
@@ -78,7 +80,7 @@ export async function launchFirefox(options: LaunchFirefoxOptions = {}): Promise
 
   const instance = await puppeteer.launch({
     browser: 'firefox',
-    executablePath: process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr',
+    executablePath: options.executablePath ?? process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr',
     headless: options.headless ?? true,
     acceptInsecureCerts: options.acceptInsecureCerts ?? false,
     extraPrefsFirefox: firefoxPrefs({
