@@ -4,6 +4,8 @@ import { startCallPageServer, type CallPageServer } from '../support/call-page-s
 import { startPushgateway, type Pushgateway } from '../support/pushgateway';
 import { waitFor } from '../support/free-port';
 import { connectionGroups } from '../support/exporter-control';
+import { expectAboutBlankIframeCaptured, expectFirstInlineScriptCaptured } from '../support/capture-scenarios';
+import type { ScenarioPage } from '../support/platform-shapes';
 
 const INTERVAL_MS = 1_000;
 const LOOPBACK = 'http://127.0.0.1/*';
@@ -78,5 +80,16 @@ describe('capture and export in Firefox', () => {
       what: 'groups deleted after hang-up',
     });
     await page.close();
+  });
+
+  it.each([
+    ['a connection made by the page’s very first inline script', 'early', expectFirstInlineScriptCaptured],
+    ['a connection made inside a pristine about:blank iframe', 'iframe', expectAboutBlankIframeCaptured],
+  ] as const)('captures %s', async (_what, name, scenario) => {
+    const page = await firefox.browser.newPage();
+    await scenario(page as ScenarioPage, pages.pageUrl(name), gateway);
+    // Closing the page ends its connections: their groups are deleted before the next test.
+    await page.close();
+    await waitFor(async () => (await connectionGroups(gateway)).length === 0, { timeoutMs: 10_000, what: 'groups deleted on unload' });
   });
 });
