@@ -3,19 +3,13 @@ import { launchFirefox, type FirefoxHarness } from '../support/firefox';
 import { startCallPageServer, type CallPageServer } from '../support/call-page-server';
 import { startPushgateway, type Pushgateway } from '../support/pushgateway';
 import { waitFor } from '../support/free-port';
+import { configureFirefoxExtension } from '../support/firefox-control';
 import { connectionGroups } from '../support/exporter-control';
 import { expectAboutBlankIframeCaptured, expectFirstInlineScriptCaptured } from '../support/capture-scenarios';
 import type { ScenarioPage } from '../support/platform-shapes';
 
 const INTERVAL_MS = 1_000;
 const LOOPBACK = 'http://127.0.0.1/*';
-
-interface ExtensionGlobals {
-  browser: {
-    storage: { sync: { set(items: Record<string, unknown>): Promise<void> } };
-    scripting: { getRegisteredContentScripts(): Promise<{ id: string; matches?: string[] }[]> };
-  };
-}
 
 describe('capture and export in Firefox', () => {
   let gateway: Pushgateway;
@@ -27,23 +21,10 @@ describe('capture and export in Firefox', () => {
     firefox = await launchFirefox();
     // The options page opens by itself on first install; it is where the user (here: the test) configures.
     await firefox.findExtensionPage('options.html', 20_000);
-    await firefox.evalInExtension(
-      async (url: string) => {
-        const { browser } = globalThis as unknown as ExtensionGlobals;
-        await browser.storage.sync.set({
-          settings: { version: 1, gateway: { url, job: 'e2e-firefox' }, customOrigins: ['http://127.0.0.1/*'], intervalMs: 1000 },
-          settingsSavedAt: Date.now(),
-        });
-      },
-      gateway.url,
-    );
-    await waitFor(
-      () =>
-        firefox.evalInExtension(async (match: string) => {
-          const { browser } = globalThis as unknown as ExtensionGlobals;
-          return (await browser.scripting.getRegisteredContentScripts()).some((script) => script.matches?.includes(match));
-        }, LOOPBACK),
-      { timeoutMs: 20_000, what: 'capture scripts registered on loopback' },
+    await configureFirefoxExtension(
+      firefox,
+      { gateway: { url: gateway.url, job: 'e2e-firefox' }, customOrigins: [LOOPBACK], intervalMs: 1000 },
+      LOOPBACK,
     );
   });
 

@@ -4,14 +4,11 @@ import { launchFirefox, type FirefoxHarness } from '../support/firefox';
 import { startCallPageServer, type CallPageServer } from '../support/call-page-server';
 import { startPushgateway, type Pushgateway } from '../support/pushgateway';
 import { waitFor } from '../support/free-port';
+import { configureFirefoxExtension } from '../support/firefox-control';
 import { firefoxInstallWithPolicies, type FirefoxPolicyInstall } from '../support/firefox-policy-install';
 import { USER_SETTINGS, expectCallExportedUnderPolicy, policyUnderTest } from '../support/managed-policy-scenario';
 import { fieldId } from '../../../utils/ui/field-errors';
 import { GECKO_ID } from '../../../utils/build/store-identity';
-
-interface ExtensionGlobals {
-  browser: { storage: { sync: { set(items: Record<string, unknown>): Promise<void> } } };
-}
 
 /**
  * Managed policy through Firefox's own policy engine: `policies.json` → `3rdparty` → `Extensions`
@@ -53,10 +50,7 @@ describe('managed policy in Firefox', () => {
   });
 
   it('exports with the policy’s settings even after the user saves other ones', async () => {
-    await firefox.evalInExtension(async (settings: typeof USER_SETTINGS) => {
-      const { browser } = globalThis as unknown as ExtensionGlobals;
-      await browser.storage.sync.set({ settings: { version: 1, ...settings }, settingsSavedAt: Date.now() });
-    }, USER_SETTINGS);
+    await configureFirefoxExtension(firefox, USER_SETTINGS);
     const page = await firefox.browser.newPage();
     await expectCallExportedUnderPolicy(page, pages.pageUrl('call'), gateway);
     await page.close();

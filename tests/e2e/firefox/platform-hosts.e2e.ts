@@ -2,15 +2,8 @@ import { afterAll, beforeAll, describe, it } from 'vitest';
 import { launchFirefox, type FirefoxHarness } from '../support/firefox';
 import { startCallPageServer, type CallPageServer } from '../support/call-page-server';
 import { startPushgateway, type Pushgateway } from '../support/pushgateway';
-import { waitFor } from '../support/free-port';
+import { configureFirefoxExtension } from '../support/firefox-control';
 import { expectCaptureOnEveryPlatformShape, platformHosts, selfSignedCertificate } from '../support/platform-shapes';
-
-interface ExtensionGlobals {
-  browser: {
-    storage: { sync: { set(items: Record<string, unknown>): Promise<void> } };
-    scripting: { getRegisteredContentScripts(): Promise<{ id: string; matches?: string[] }[]> };
-  };
-}
 
 /**
  * The built-in platforms under their real host names in Firefox ESR. What works here: the
@@ -31,25 +24,7 @@ describe('capture on the built-in platforms’ host names in Firefox', () => {
     });
     await firefox.findExtensionPage('options.html', 20_000);
     // No custom origins: only the built-in platforms' registrations can capture these pages.
-    await firefox.evalInExtension(
-      async (url: string) => {
-        const { browser } = globalThis as unknown as ExtensionGlobals;
-        await browser.storage.sync.set({
-          settings: { version: 1, gateway: { url, job: 'e2e-platforms-firefox' }, intervalMs: 1000 },
-          settingsSavedAt: Date.now(),
-        });
-      },
-      gateway.url,
-    );
-    await waitFor(
-      () =>
-        firefox.evalInExtension(async () => {
-          const { browser } = globalThis as unknown as ExtensionGlobals;
-          const scripts = await browser.scripting.getRegisteredContentScripts();
-          return scripts.some((script) => script.matches?.includes('https://*.awsapps.com/*'));
-        }),
-      { timeoutMs: 20_000, what: 'capture scripts registered on the built-in platforms' },
-    );
+    await configureFirefoxExtension(firefox, { gateway: { url: gateway.url, job: 'e2e-platforms-firefox' }, intervalMs: 1000 }, 'https://*.awsapps.com/*');
   });
 
   afterAll(async () => {
