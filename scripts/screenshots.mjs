@@ -1,13 +1,15 @@
 #!/usr/bin/env node
 // Regenerates docs/screenshots/*.png: the options page and the popup during a real loopback call.
 //
-//   node scripts/screenshots.mjs [--no-build] [--out docs/screenshots] [--seconds 20]
+//   node scripts/screenshots.mjs [--no-build] [--out docs/screenshots] [--seconds 20] [--store]
 //
 // Builds the test build (E2E_LOOPBACK=1: loopback host permission at install) into
 // WXT_OUT_DIR (default .output/screenshots, so it never replaces a build a test is using),
 // starts a Pushgateway and the call page, launches headless Chromium with the extension,
 // saves settings, runs a call for --seconds so the popup's charts have points, then takes
-// options.png, options-dark.png, popup.png and popup-dark.png. Cleans up on every path.
+// options.png, options-dark.png, popup.png and popup-dark.png. With --store, also the store
+// listing's 1280x800 screenshots in docs/store (options page, popup beside the call, the metrics in
+// the Pushgateway), from the same run. Cleans up on every path.
 import fs from 'node:fs';
 import path from 'node:path';
 import { buildTestExtension, load, parseArgs, root, sleep } from './lib/script-setup.mjs';
@@ -15,6 +17,9 @@ import { buildTestExtension, load, parseArgs, root, sleep } from './lib/script-s
 const { flag, option } = parseArgs();
 const outDir = path.resolve(option('out', 'docs/screenshots'));
 const callSeconds = Number(option('seconds', '20'));
+const storeDir = path.resolve('docs/store');
+/** Both stores take 1280x800 screenshots. */
+const STORE_SIZE = { width: 1280, height: 800 };
 process.env.WXT_OUT_DIR ??= '.output/screenshots';
 
 if (!flag('no-build')) buildTestExtension();
@@ -78,6 +83,28 @@ try {
     await popup.locator('main.popup').screenshot({ path: file });
     console.log(`wrote ${path.relative(root, file)}`);
   }
+
+  if (flag('store')) {
+    await popup.emulateMedia({ colorScheme: 'light' });
+    const popupPng = await popup.locator('main.popup').screenshot();
+    await options.emulateMedia({ colorScheme: 'light' });
+    await options.setViewportSize(STORE_SIZE);
+    await storeShot(options, 'screenshot-1-options.png');
+    // The popup is 360 px wide: shown at its real size beside the call page it describes.
+    await call.setViewportSize(STORE_SIZE);
+    await call.evaluate((src) => {
+      const img = document.createElement('img');
+      img.src = src;
+      img.style.cssText = 'position:fixed;top:24px;right:24px;box-shadow:0 8px 32px rgba(0,0,0,.35);border-radius:8px;z-index:9';
+      document.body.appendChild(img);
+      return img.decode();
+    }, `data:image/png;base64,${popupPng.toString('base64')}`);
+    await storeShot(call, 'screenshot-2-popup-during-call.png');
+    const metrics = await browser.context.newPage();
+    await metrics.setViewportSize(STORE_SIZE);
+    await metrics.goto(gateway.url);
+    await storeShot(metrics, 'screenshot-3-pushgateway.png');
+  }
 } catch (error) {
   console.error(`Screenshots failed: ${error instanceof Error ? error.stack : String(error)}`);
   exitCode = 1;
@@ -85,3 +112,10 @@ try {
   while (cleanups.length) await cleanups.pop()().catch(() => {});
 }
 process.exit(exitCode);
+
+/** One store screenshot of `page`'s viewport (1280x800) into docs/store. */
+async function storeShot(page, name) {
+  const file = path.join(storeDir, name);
+  await page.screenshot({ path: file });
+  console.log(`wrote ${path.relative(root, file)}`);
+}

@@ -86,6 +86,7 @@ export function createFakeBackend(store: FakeStore = createFakeStore(), override
     })),
     setOriginCapture: vi.fn<UiBackend['setOriginCapture']>(async () => ({ ok: true, value: undefined })),
     requestOrigins: vi.fn<UiBackend['requestOrigins']>(async () => true),
+    releaseOrigins: vi.fn<UiBackend['releaseOrigins']>(async () => true),
     activeTabId: vi.fn<UiBackend['activeTabId']>(async () => 7),
     openOptionsPage: vi.fn<UiBackend['openOptionsPage']>(async () => undefined),
     ...overrides,

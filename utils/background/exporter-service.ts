@@ -122,7 +122,6 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
   const registrar = createContentScriptRegistrar({
     scripting: browser.scripting,
     permissions: browser.permissions,
-    firefox: options.firefox,
   });
 
   let flushTimer: ReturnType<typeof setTimeout> | undefined;

@@ -67,14 +67,27 @@ export function parseInboundBatch(data: unknown, sender: SenderLike): InboundBat
   };
 }
 
-/** The URL that decides capture for a sender's frame (its creator's origin for about:blank frames). */
+/**
+ * The URL that decides capture for a sender's frame. An about:blank or srcdoc frame has an opaque
+ * URL and its creator's origin: it is judged by the tab's URL when the tab has that origin (so a
+ * frame made by an Amazon Connect page under `/connect/` is judged by that path), else by the
+ * origin alone.
+ */
 export function senderFrameUrl(sender: SenderLike): string {
   const url = sender.url ?? '';
-  // An about:blank or srcdoc frame has an opaque URL; its origin is its creator's.
   if ((url === '' || url.startsWith('about:')) && sender.origin && sender.origin !== 'null') {
-    return `${sender.origin}/`;
+    const tabUrl = sender.tab?.url;
+    return tabUrl && originOfUrl(tabUrl) === sender.origin ? tabUrl : `${sender.origin}/`;
   }
   return url || sender.tab?.url || '';
+}
+
+function originOfUrl(url: string): string | undefined {
+  try {
+    return new URL(url).origin;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Most distinct reasons one relay drop report may carry. */

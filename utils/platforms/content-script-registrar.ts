@@ -2,23 +2,25 @@ import type { WxtBrowser } from 'wxt/browser';
 import { excludedMatchPatterns, wantedMatchPatterns } from './capture-scope';
 import type { Settings } from '../settings/settings-schema';
 
-/** Ids of the run-time registered content scripts (each with a suffix per registration group). */
+/** Ids of the run-time registered content scripts. */
 const SCRIPT_ID_PREFIX = 'webrtc-exporter-';
 export const HOOK_SCRIPT_ID = `${SCRIPT_ID_PREFIX}hook`;
 export const RELAY_SCRIPT_ID = `${SCRIPT_ID_PREFIX}relay`;
 
 /**
- * Chromium accepts `matchOriginAsFallback` only on patterns whose path is `/*`, so patterns with
- * a path (Amazon Connect's `/connect/*`) are registered apart, without it.
+ * The pattern a script is registered on: the match's scheme and host with the path `/*`.
+ *
+ * Pristine `about:blank`, `srcdoc`, `data:` and `blob:` frames are matched by their creator's
+ * origin only with `matchOriginAsFallback`, which both Chromium and Firefox accept only on patterns
+ * whose path is `/*` (the creator's origin has no path to match). So a path pattern such as
+ * Amazon Connect's `https://*.awsapps.com/connect/*` is registered on `https://*.awsapps.com/*`:
+ * host permissions ignore paths in both browsers, so no new permission is needed, and which pages
+ * are captured is still decided by the full pattern (capture-scope's `decideCapture`), so the
+ * host's other pages get a hook that stays idle.
  */
-function splitByFallback(patterns: string[], fallbackSupported: boolean): [string, string[], boolean][] {
-  if (!fallbackSupported) return [['', patterns, false]];
-  const anyPath = patterns.filter((pattern) => /^[^:]+:\/\/[^/]+\/\*$/.test(pattern));
-  const withPath = patterns.filter((pattern) => !anyPath.includes(pattern));
-  return [
-    ['', anyPath, true],
-    ['-path', withPath, false],
-  ];
+export function registrationPattern(pattern: string): string {
+  const match = /^([^:]+:\/\/[^/]+)\//.exec(pattern);
+  return match ? `${match[1]}/*` : pattern;
 }
 
 export interface RegistrarResult {
@@ -31,8 +33,6 @@ export interface RegistrarResult {
 interface RegistrarDeps {
   scripting: Pick<WxtBrowser['scripting'], 'registerContentScripts' | 'unregisterContentScripts' | 'getRegisteredContentScripts'>;
   permissions: Pick<WxtBrowser['permissions'], 'contains'>;
-  /** Firefox knows neither `matchOriginAsFallback` nor persistence flags on registered scripts the same way. */
-  firefox: boolean;
 }
 
 /**
@@ -67,24 +67,22 @@ export function createContentScriptRegistrar(deps: RegistrarDeps) {
     if (existing.length) {
       await deps.scripting.unregisterContentScripts({ ids: existing.map((script) => script.id) });
     }
-    const registrations = [];
-    for (const [suffix, matches, fallback] of splitByFallback(granted, !deps.firefox)) {
-      if (!matches.length) continue;
+    const matches = [...new Set(granted.map(registrationPattern))];
+    if (matches.length) {
       const common = {
         matches,
         excludeMatches: excludes.length ? excludes : undefined,
         allFrames: true,
         runAt: 'document_start' as const,
         persistAcrossSessions: true,
-        // about:blank and data: frames run the scripts of their creator's origin only with this.
-        ...(fallback ? { matchOriginAsFallback: true } : {}),
+        // about:blank, srcdoc, data: and blob: frames run the scripts of their creator's origin only with this.
+        matchOriginAsFallback: true,
       };
-      registrations.push(
-        { ...common, id: `${HOOK_SCRIPT_ID}${suffix}`, js: ['content-scripts/hook.js'], world: 'MAIN' as const },
-        { ...common, id: `${RELAY_SCRIPT_ID}${suffix}`, js: ['content-scripts/relay.js'] },
-      );
+      await deps.scripting.registerContentScripts([
+        { ...common, id: HOOK_SCRIPT_ID, js: ['content-scripts/hook.js'], world: 'MAIN' as const },
+        { ...common, id: RELAY_SCRIPT_ID, js: ['content-scripts/relay.js'] },
+      ]);
     }
-    if (registrations.length) await deps.scripting.registerContentScripts(registrations);
     lastKey = key;
     return { registered: granted, missingPermission: missing };
   }

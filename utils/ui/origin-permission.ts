@@ -33,3 +33,32 @@ export function requestOriginPermission(
     return Promise.resolve(false);
   }
 }
+
+/**
+ * Host permissions that saving `next` over `previous` no longer needs: custom origins that were
+ * removed, unless the same pattern still serves another purpose (the gateway's host, or a
+ * custom origin still listed). The browser keeps a granted permission until it is given back.
+ */
+export function originsToRelease(
+  previous: { customOrigins: readonly string[] },
+  next: { customOrigins: readonly string[]; gateway: { url: string } },
+): string[] {
+  const stillNeeded = new Set([...next.customOrigins, gatewayPermissionPattern(next.gateway.url)]);
+  return previous.customOrigins.filter((pattern) => !stillNeeded.has(pattern));
+}
+
+/**
+ * Gives host permissions back to the browser. Never throws: a pattern the browser refuses to
+ * remove (a permission granted at install) resolves false, and the rest of the save stands.
+ */
+export function releaseOriginPermission(
+  permissions: { remove(p: { origins: string[] }): Promise<boolean> },
+  origins: string[],
+): Promise<boolean> {
+  if (origins.length === 0) return Promise.resolve(true);
+  try {
+    return permissions.remove({ origins }).catch(() => false);
+  } catch {
+    return Promise.resolve(false);
+  }
+}

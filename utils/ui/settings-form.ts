@@ -9,13 +9,15 @@ import {
 import type { LoadedSettings, SettingsStore } from '../settings/settings-store-types';
 import { getAtPath, setAtPath } from './dotted-path';
 import { errorAt, isPathLocked, issuesFromZodError, toFieldErrors, type FieldErrors } from './field-errors';
-import { gatewayPermissionPattern } from './origin-permission';
+import { gatewayPermissionPattern, originsToRelease } from './origin-permission';
 import { deepEqual, rebaseDraft } from './settings-diff';
 
 export interface SettingsFormDeps {
   store: SettingsStore;
   /** Starts a permission request; called synchronously inside click handlers. */
   requestOrigins(origins: string[]): Promise<boolean>;
+  /** Gives back host permissions that saved settings no longer use (removed custom origins). */
+  releaseOrigins(origins: string[]): Promise<boolean>;
 }
 
 /** A message tied to the value it was about; it disappears once the user changes that value. */
@@ -132,6 +134,8 @@ export function createSettingsForm(deps: SettingsFormDeps) {
         }
         next.customOrigins = next.customOrigins.filter((o) => !refusedOrigins.includes(o));
       }
+      // Taken before saving: the store's watcher may replace `saved` while the save is awaited.
+      const before = saved.value;
       const result = await deps.store.save(next);
       if (!result.ok) {
         pinned.value = {};
@@ -140,6 +144,9 @@ export function createSettingsForm(deps: SettingsFormDeps) {
         return 'failed';
       }
       const refusedUrl = attemptedUrl !== result.settings.gateway.url;
+      const released = originsToRelease(before, result.settings);
+      // The save stands whatever the browser answers: a permission it keeps is only unused.
+      if (released.length > 0) await deps.releaseOrigins(released);
       saved.value = clone(result.settings);
       draft.value = clone(result.settings);
       pinned.value = {};

@@ -12,7 +12,7 @@ import {
   type TabStatus,
 } from '../messaging/ui-types';
 import { askBackground, type BackgroundReply } from './background-client';
-import { requestOriginPermission } from './origin-permission';
+import { releaseOriginPermission, requestOriginPermission } from './origin-permission';
 
 /** Everything the options page and popup read or change outside themselves. */
 export interface UiBackend {
@@ -23,6 +23,8 @@ export interface UiBackend {
   setOriginCapture(origin: string, enabled: boolean): Promise<BackgroundReply<unknown>>;
   /** Call synchronously inside a click handler: see requestOriginPermission. */
   requestOrigins(origins: string[]): Promise<boolean>;
+  /** Gives host permissions back to the browser (no user gesture needed). */
+  releaseOrigins(origins: string[]): Promise<boolean>;
   activeTabId(): Promise<number | undefined>;
   openOptionsPage(): Promise<void>;
 }
@@ -39,6 +41,7 @@ export function createUiBackend(): UiBackend {
     setOriginCapture: (origin, enabled) =>
       askBackground(() => sendMessage('setOriginCapture', { origin, enabled }), z.unknown()),
     requestOrigins: (origins) => requestOriginPermission(browser.permissions, origins),
+    releaseOrigins: (origins) => releaseOriginPermission(browser.permissions, origins),
     activeTabId: async () => {
       const asked = tabIdFromQuery(globalThis.location?.search ?? '');
       if (asked !== undefined) return asked;

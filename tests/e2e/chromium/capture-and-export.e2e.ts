@@ -13,6 +13,7 @@ import {
   extensionPage,
   pushTime,
 } from '../support/exporter-control';
+import { expectAboutBlankIframeCaptured, expectFirstInlineScriptCaptured } from '../support/capture-scenarios';
 
 const INTERVAL_MS = 1_000;
 /** The default push interval (settings schema): windows are pushed at it, apart from polling. */
@@ -139,23 +140,11 @@ describe('capture and export in Chromium', () => {
   });
 
   it('captures a connection made by the page’s very first inline script', async () => {
-    await page.goto(pages.pageUrl('early'));
-    const groups = await waitFor(async () => {
-      const found = await connectionGroups(gateway);
-      return found.length === 2 ? found : undefined;
-    }, { timeoutMs: 10_000, what: 'groups of the two early connections' });
-    // Data-channel-only connections: exported once connected, with their start time at once.
-    expect(groups.every((group) => group.families.webrtc_connection_start_timestamp_seconds)).toBe(true);
+    await expectFirstInlineScriptCaptured(page, pages.pageUrl('early'), gateway);
   });
 
   it('captures a connection made inside a pristine about:blank iframe', async () => {
-    await page.goto(pages.pageUrl('iframe'));
-    await page.evaluate(() => window.startCall());
-    const groups = await waitFor(async () => {
-      const found = await connectionGroups(gateway);
-      return found.length === 2 ? found : undefined;
-    }, { timeoutMs: 10_000, what: 'groups of the iframe call' });
-    expect(groups.every((group) => group.families.webrtc_connection_start_timestamp_seconds)).toBe(true);
+    await expectAboutBlankIframeCaptured(page, pages.pageUrl('iframe'), gateway);
   });
 
   it('stops pushing for an origin once capture is switched off there', async () => {

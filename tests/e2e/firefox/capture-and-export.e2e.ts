@@ -1,24 +1,17 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FIREFOX_BUILD_DIR, launchFirefox, type FirefoxHarness } from '../support/firefox';
+import { launchFirefox, type FirefoxHarness } from '../support/firefox';
 import { startCallPageServer, type CallPageServer } from '../support/call-page-server';
 import { startPushgateway, type GatewayGroup, type Pushgateway } from '../support/pushgateway';
 import { waitFor } from '../support/free-port';
+import { configureFirefoxExtension } from '../support/firefox-control';
 import { connectionGroups } from '../support/exporter-control';
+import { expectAboutBlankIframeCaptured, expectFirstInlineScriptCaptured } from '../support/capture-scenarios';
+import type { ScenarioPage } from '../support/platform-shapes';
 
 const INTERVAL_MS = 1_000;
 /** The default push interval: windows are pushed at it, apart from polling. */
 const PUSH_INTERVAL_MS = 10_000;
 const LOOPBACK = 'http://127.0.0.1/*';
-const run = promisify(execFile);
-
-interface ExtensionGlobals {
-  browser: {
-    storage: { sync: { set(items: Record<string, unknown>): Promise<void> } };
-    scripting: { getRegisteredContentScripts(): Promise<{ id: string; matches?: string[] }[]> };
-  };
-}
 
 describe('capture and export in Firefox', () => {
   let gateway: Pushgateway;
@@ -30,23 +23,10 @@ describe('capture and export in Firefox', () => {
     firefox = await launchFirefox();
     // The options page opens by itself on first install; it is where the user (here: the test) configures.
     await firefox.findExtensionPage('options.html', 20_000);
-    await firefox.evalInExtension(
-      async (url: string) => {
-        const { browser } = globalThis as unknown as ExtensionGlobals;
-        await browser.storage.sync.set({
-          settings: { version: 1, gateway: { url, job: 'e2e-firefox' }, customOrigins: ['http://127.0.0.1/*'], intervalMs: 1000 },
-          settingsSavedAt: Date.now(),
-        });
-      },
-      gateway.url,
-    );
-    await waitFor(
-      () =>
-        firefox.evalInExtension(async (match: string) => {
-          const { browser } = globalThis as unknown as ExtensionGlobals;
-          return (await browser.scripting.getRegisteredContentScripts()).some((script) => script.matches?.includes(match));
-        }, LOOPBACK),
-      { timeoutMs: 20_000, what: 'capture scripts registered on loopback' },
+    await configureFirefoxExtension(
+      firefox,
+      { gateway: { url: gateway.url, job: 'e2e-firefox' }, customOrigins: [LOOPBACK], intervalMs: 1000 },
+      LOOPBACK,
     );
   });
 
@@ -86,16 +66,14 @@ describe('capture and export in Firefox', () => {
     await page.close();
   });
 
-  it('passes web-ext lint with no errors', async () => {
-    const { stdout } = await run(
-      'npx',
-      ['web-ext', 'lint', '--source-dir', FIREFOX_BUILD_DIR, '--output', 'json', '--no-input'],
-      { maxBuffer: 16 * 1024 * 1024 },
-    ).catch((error: { stdout?: string }) => ({ stdout: error.stdout ?? '' }));
-    const report = JSON.parse(stdout.slice(stdout.indexOf('{'))) as {
-      count: number;
-      errors: { code: string; message: string; file?: string }[];
-    };
-    expect(report.errors.map((error) => `${error.code}: ${error.message} (${error.file ?? ''})`)).toEqual([]);
+  it.each([
+    ['a connection made by the page’s very first inline script', 'early', expectFirstInlineScriptCaptured],
+    ['a connection made inside a pristine about:blank iframe', 'iframe', expectAboutBlankIframeCaptured],
+  ] as const)('captures %s', async (_what, name, scenario) => {
+    const page = await firefox.browser.newPage();
+    await scenario(page as ScenarioPage, pages.pageUrl(name), gateway);
+    // Closing the page ends its connections: their groups are deleted before the next test.
+    await page.close();
+    await waitFor(async () => (await connectionGroups(gateway)).length === 0, { timeoutMs: 10_000, what: 'groups deleted on unload' });
   });
 });

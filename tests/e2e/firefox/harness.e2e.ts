@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GECKO_ID } from '../../../utils/build/store-identity';
 import { launchFirefox, type FirefoxHarness } from '../support/firefox';
 import { startCallPageServer, type CallPageServer } from '../support/call-page-server';
 import { expectLoopbackCallWithInbound } from '../support/loopback-check';
@@ -18,7 +19,7 @@ describe('e2e harness (firefox)', () => {
   });
 
   it('installs the built extension under its gecko id', () => {
-    expect(firefox.extensionId).toBe('webrtc-stats-exporter@example.org');
+    expect(firefox.extensionId).toBe(GECKO_ID);
     expect(firefox.extensionUrl('options.html')).toMatch(/^moz-extension:\/\/[0-9a-f-]{36}\/options\.html$/);
   });
 

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PAGE_CHANNEL_NAMESPACE } from '../../../utils/webrtc/page-channel';
@@ -9,8 +10,13 @@ export const PAGES_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url
 
 export type PageName = 'call' | 'early' | 'iframe' | 'abuse' | 'datachannel';
 
+export interface CallPageServerOptions {
+  /** Serve HTTPS with this key and certificate (PEM) instead of HTTP: for pages under real platforms' host names. */
+  tls?: { key: string; cert: string };
+}
+
 export interface CallPageServer {
-  /** `http://127.0.0.1:PORT` */
+  /** `http://127.0.0.1:PORT` (`https://` with `tls`) */
   origin: string;
   port: number;
   /** URL of a page, e.g. `pageUrl('call', { id: 'x', secret: 'y' })`. */
@@ -27,9 +33,9 @@ const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.j
  * Serves the e2e pages on 127.0.0.1 (a free port). Any query string is accepted; the page
  * channel's namespace is filled into the pages from page-channel.ts.
  */
-export async function startCallPageServer(): Promise<CallPageServer> {
+export async function startCallPageServer(options: CallPageServerOptions = {}): Promise<CallPageServer> {
   const requested: string[] = [];
-  const server = http.createServer((req, res) => {
+  const handler: http.RequestListener = (req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     if (requested.length < MAX_LOGGED_REQUESTS) requested.push(url.pathname + url.search);
     const name = path.basename(url.pathname === '/' ? '/call.html' : url.pathname);
@@ -41,14 +47,15 @@ export async function startCallPageServer(): Promise<CallPageServer> {
     }
     const body = fs.readFileSync(file, 'utf8').replaceAll('%%PAGE_CHANNEL_NAMESPACE%%', PAGE_CHANNEL_NAMESPACE);
     res.writeHead(200, { 'content-type': type, 'cache-control': 'no-store' }).end(body);
-  });
+  };
+  const server = options.tls ? https.createServer(options.tls, handler) : http.createServer(handler);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => resolve());
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  const origin = `http://127.0.0.1:${port}`;
+  const origin = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   return {
     origin,
     port,

@@ -19,6 +19,10 @@ export interface LaunchFirefoxOptions {
   prefs?: Record<string, string | number | boolean>;
   /** Headless (default true). */
   headless?: boolean;
+  /** Firefox executable (default FIREFOX_PATH or /usr/bin/firefox-esr). */
+  executablePath?: string;
+  /** Accept self-signed certificates (pages served under platforms' host names). Default false. */
+  acceptInsecureCerts?: boolean;
 }
 
 export interface FirefoxHarness {
@@ -76,8 +80,9 @@ export async function launchFirefox(options: LaunchFirefoxOptions = {}): Promise
 
   const instance = await puppeteer.launch({
     browser: 'firefox',
-    executablePath: process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr',
+    executablePath: options.executablePath ?? process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr',
     headless: options.headless ?? true,
+    acceptInsecureCerts: options.acceptInsecureCerts ?? false,
     extraPrefsFirefox: firefoxPrefs({
       'extensions.webextensions.uuids': JSON.stringify({ [geckoId]: FIREFOX_EXTENSION_UUID }),
       ...options.prefs,

@@ -20,9 +20,14 @@ describe('parseInboundBatch', () => {
     });
   });
 
-  it('uses the creator origin for an about:blank frame', () => {
-    const result = parseInboundBatch([statsReport], { ...sender, url: 'about:blank' });
-    expect(result.ok && result.source.url).toBe('https://meet.google.com/');
+  it.each([
+    ['the creator origin when the tab has no URL', {}, 'https://meet.google.com/'],
+    ['the tab URL when the tab has the creator origin', { url: 'https://x.awsapps.com/connect/ccp-v2/' }, 'https://x.awsapps.com/connect/ccp-v2/'],
+    ['the creator origin when the tab has another origin', { url: 'https://portal.example.com/app' }, 'https://meet.google.com/'],
+  ])('judges an about:blank frame by %s', (_name, tab, expected) => {
+    const origin = expected.startsWith('https://x.awsapps.com') ? 'https://x.awsapps.com' : sender.origin;
+    const result = parseInboundBatch([statsReport], { ...sender, tab: { id: 7, ...tab }, origin, url: 'about:blank' });
+    expect(result.ok && result.source.url).toBe(expected);
   });
 
   it.each([

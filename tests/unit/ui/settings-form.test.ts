@@ -6,9 +6,10 @@ import { createFakeStore } from '../../component/ui-fixtures';
 async function readyForm(options: Parameters<typeof createFakeStore>[0] = {}, granted = true) {
   const store = createFakeStore(options);
   const requestOrigins = vi.fn(async () => granted);
-  const form = createSettingsForm({ store, requestOrigins });
+  const releaseOrigins = vi.fn(async (_origins: string[]) => true);
+  const form = createSettingsForm({ store, requestOrigins, releaseOrigins });
   await form.load();
-  return { form, store, requestOrigins };
+  return { form, store, requestOrigins, releaseOrigins };
 }
 
 describe('createSettingsForm', () => {
@@ -77,6 +78,40 @@ describe('createSettingsForm', () => {
     expect(form.draft.value.customOrigins).toEqual([]);
   });
 
+  it('gives back the host permission of a removed custom origin once the removal is saved', async () => {
+    const { form, store, releaseOrigins } = await readyForm({
+      settings: { ...defaultSettings(), customOrigins: ['https://calls.example.com/*', 'https://*.example.org/*'] },
+    });
+    form.removeCustomOrigin('https://calls.example.com/*');
+    expect(releaseOrigins).not.toHaveBeenCalled();
+    await expect(form.save()).resolves.toBe('saved');
+    expect(releaseOrigins).toHaveBeenCalledExactlyOnceWith(['https://calls.example.com/*']);
+    expect(store.current().customOrigins).toEqual(['https://*.example.org/*']);
+  });
+
+  it('keeps the permission of a removed custom origin that the gateway still needs', async () => {
+    const { form, releaseOrigins } = await readyForm({
+      settings: {
+        ...defaultSettings(),
+        gateway: { ...defaultSettings().gateway, url: 'https://calls.example.com:9091' },
+        customOrigins: ['https://calls.example.com/*'],
+      },
+    });
+    form.removeCustomOrigin('https://calls.example.com/*');
+    await form.save();
+    expect(releaseOrigins).not.toHaveBeenCalled();
+  });
+
+  it('keeps the save when the browser refuses to give a permission back', async () => {
+    const { form, releaseOrigins } = await readyForm({
+      settings: { ...defaultSettings(), customOrigins: ['https://calls.example.com/*'] },
+    });
+    releaseOrigins.mockResolvedValueOnce(false);
+    form.removeCustomOrigin('https://calls.example.com/*');
+    await expect(form.save()).resolves.toBe('saved');
+    expect(form.saved.value.customOrigins).toEqual([]);
+  });
+
   it('resets reliability to defaults except locked fields', async () => {
     const settings = defaultSettings();
     settings.reliability.queueMaxSize = 9;
@@ -103,6 +138,7 @@ describe('createSettingsForm', () => {
         throw new Error('storage is disabled');
       }),
       requestOrigins: async () => true,
+      releaseOrigins: async () => true,
     });
     await form.load();
     expect(form.status.value).toBe('failed');
