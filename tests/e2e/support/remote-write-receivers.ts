@@ -27,6 +27,8 @@ export interface RemoteWriteReceiver {
   flush(): Promise<void>;
   query(promql: string, atSeconds?: number): Promise<QueryResult[]>;
   queryRange(promql: string, startSeconds: number, endSeconds: number, stepSeconds: number): Promise<RangeResult[]>;
+  /** The running process's id (for CPU and memory figures), or undefined when stopped. */
+  pid(): number | undefined;
   /** SIGKILL, as a crash. */
   kill(): Promise<void>;
   /** Starts again on the same port and data dir (what was stored comes back). */
@@ -125,6 +127,7 @@ async function startReceiver(
       api<QueryResult[]>(`/api/v1/query?query=${encodeURIComponent(promql)}${at === undefined ? '' : `&time=${at}`}`),
     queryRange: (promql, start, end, step) =>
       api<RangeResult[]>(`/api/v1/query_range?query=${encodeURIComponent(promql)}&start=${start}&end=${end}&step=${step}`),
+    pid: () => child?.pid,
     kill: () => halt('SIGKILL'),
     restart: async () => {
       await halt('SIGTERM');
