@@ -9,6 +9,7 @@ missing=""
 [ -x "${FIREFOX_PATH:-/usr/bin/firefox-esr}" ] || missing="$missing firefox-esr"
 [ -x "${PUSHGATEWAY_BIN:-/usr/bin/prometheus-pushgateway}" ] || missing="$missing prometheus-pushgateway"
 command -v promtool >/dev/null 2>&1 || missing="$missing prometheus"
+[ -x "${VICTORIA_METRICS_BIN:-/usr/bin/victoria-metrics}" ] || missing="$missing victoria-metrics"
 if [ -n "$missing" ]; then
   echo "setup: installing Debian packages:$missing"
   SUDO=""

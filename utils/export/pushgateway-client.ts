@@ -1,3 +1,7 @@
+import { sendRequest, type FetchLike, type GatewayResult } from './http-request';
+
+export { isOutage, isRejection, MAX_MESSAGE_CHARS, type FetchLike, type GatewayResult } from './http-request';
+
 /**
  * Talks HTTP to a Prometheus Pushgateway: PUT a group's snapshot, DELETE a group, GET /-/ready.
  * Never throws for network or HTTP trouble: every call resolves to a classified result, so the
@@ -17,23 +21,6 @@ export interface PushgatewayConfig {
 /** A grouping key: label name -> label value, without `job` (the job comes from the config). */
 export type GroupingKey = Record<string, string>;
 
-/**
- * The outcome of one request.
- * - ok: the gateway accepted it (2xx).
- * - http: the gateway answered with another status; `message` is its body, trimmed and capped.
- * - timeout: no answer within `timeoutMs`.
- * - network: no answer at all (DNS, refused, offline, TLS, CORS...).
- * - aborted: the caller's signal ended the request; says nothing about the gateway.
- * - config: the request was not sent because the config or grouping key is unusable.
- */
-export type GatewayResult =
-  | { kind: 'ok'; status: number }
-  | { kind: 'http'; status: number; message: string }
-  | { kind: 'timeout'; message: string }
-  | { kind: 'network'; message: string; code?: string }
-  | { kind: 'aborted'; message: string }
-  | { kind: 'config'; message: string };
-
 /** Another gateway than the configured one (URL, job, credentials), e.g. the one a delete is bound to. */
 export type GatewayOverride = Pick<PushgatewayConfig, 'url' | 'job' | 'username' | 'password'>;
 
@@ -48,34 +35,7 @@ export interface PushgatewayClient {
   configured(): boolean;
 }
 
-export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
-
-/** Longest gateway message kept: enough for a parse error with its line, not a whole HTML page. */
-export const MAX_MESSAGE_CHARS = 500;
-
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-
-/**
- * True when a result means the gateway (or the way to it) is down or overloaded: 5xx, 429, 408,
- * timeouts and network errors. Only these count as failures for the circuit breaker; a 4xx
- * means the gateway is up and refused this one request.
- */
-export function isOutage(result: GatewayResult): boolean {
-  switch (result.kind) {
-    case 'timeout':
-    case 'network':
-      return true;
-    case 'http':
-      return result.status >= 500 || result.status === 429 || result.status === 408;
-    default:
-      return false;
-  }
-}
-
-/** True when the gateway answered and refused this request (a 4xx other than 408/429), or it was unsendable. */
-export function isRejection(result: GatewayResult): boolean {
-  return result.kind === 'config' || (result.kind === 'http' && !isOutage(result));
-}
 
 /**
  * Encodes one path segment of a Pushgateway URL. Values that contain `/` or are empty cannot
@@ -165,7 +125,7 @@ export function createPushgatewayClient(
         payload = body;
       }
     }
-    return request(doFetch, built.url, { method, headers, body: payload }, config.timeoutMs, signal);
+    return sendRequest(doFetch, built.url, { method, headers, body: payload }, config.timeoutMs, signal);
   }
 
   return {
@@ -177,79 +137,8 @@ export function createPushgatewayClient(
       if (base === '') return { kind: 'config', message: 'No Pushgateway URL is configured' };
       const headers: Record<string, string> = {};
       if (config.username !== '') headers.Authorization = basicAuthHeader(config.username, config.password);
-      return request(doFetch, `${base}/-/ready`, { method: 'GET', headers }, config.timeoutMs, signal);
+      return sendRequest(doFetch, `${base}/-/ready`, { method: 'GET', headers }, config.timeoutMs, signal);
     },
     configured: () => getConfig().url.trim() !== '',
   };
-}
-
-const TIMEOUT_REASON = 'pushgateway-request-timeout';
-
-/**
- * One request with its own timeout covering the whole exchange (headers and body). A timer
- * rather than `AbortSignal.timeout` so that fake timers in tests and a stopped worker behave alike.
- */
-async function request(
-  doFetch: FetchLike,
-  url: string,
-  init: RequestInit,
-  timeoutMs: number,
-  outer: AbortSignal | undefined,
-): Promise<GatewayResult> {
-  if (outer?.aborted) return { kind: 'aborted', message: 'Request cancelled' };
-  const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(TIMEOUT_REASON), timeoutMs);
-  const onOuterAbort = () => controller.abort(outer?.reason);
-  outer?.addEventListener('abort', onOuterAbort, { once: true });
-  try {
-    // Redirects are never followed: a followed redirect replays the body (and, to the same
-    // origin, the basic-auth header) to wherever the answer points. A gateway behind a redirect is
-    // a configuration error the user fixes by entering the final URL.
-    const response = await doFetch(url, { ...init, signal: controller.signal, credentials: 'omit', redirect: 'manual' });
-    if (isRedirect(response)) return redirectResult(response);
-    const text = await readCapped(response);
-    if (response.ok) return { kind: 'ok', status: response.status };
-    return { kind: 'http', status: response.status, message: text || response.statusText || `HTTP ${response.status}` };
-  } catch (error) {
-    if (controller.signal.aborted) {
-      if (controller.signal.reason === TIMEOUT_REASON) {
-        return { kind: 'timeout', message: `No answer within ${timeoutMs} ms` };
-      }
-      return { kind: 'aborted', message: 'Request cancelled' };
-    }
-    return networkResult(error);
-  } finally {
-    clearTimeout(timer);
-    outer?.removeEventListener('abort', onOuterAbort);
-  }
-}
-
-/** Browsers give an opaque `opaqueredirect` response (status 0) for `redirect: 'manual'`; Node gives the 3xx itself. */
-function isRedirect(response: Response): boolean {
-  return response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400);
-}
-
-function redirectResult(response: Response): GatewayResult {
-  const location = response.headers.get('location');
-  const where = location ? ` to ${location.slice(0, 200)}` : '';
-  return {
-    kind: 'config',
-    message: `The gateway answered with a redirect${where}; it is not followed, so that metrics and credentials go nowhere else. Enter the final URL.`,
-  };
-}
-
-async function readCapped(response: Response): Promise<string> {
-  // An error page can be large: keep only what a person reads.
-  const text = await response.text();
-  const trimmed = text.trim();
-  return trimmed.length > MAX_MESSAGE_CHARS ? `${trimmed.slice(0, MAX_MESSAGE_CHARS)}…` : trimmed;
-}
-
-function networkResult(error: unknown): GatewayResult {
-  // Browsers give a bare TypeError ("Failed to fetch"); Node adds a cause with a system code.
-  const cause = (error as { cause?: { code?: unknown; message?: unknown } } | null)?.cause;
-  const code = typeof cause?.code === 'string' ? cause.code : undefined;
-  const base = error instanceof Error ? error.message : String(error);
-  const detail = typeof cause?.message === 'string' ? `${base}: ${cause.message}` : base;
-  return { kind: 'network', message: detail.slice(0, MAX_MESSAGE_CHARS), ...(code ? { code } : {}) };
 }

@@ -65,6 +65,8 @@ export interface Pushgateway {
   wipe(): Promise<void>;
   /** Everything the gateway printed, for failure messages. */
   log(): string;
+  /** The running process's id (for CPU and memory figures), or undefined when stopped. */
+  pid(): number | undefined;
 }
 
 const READY_TIMEOUT_MS = 15_000;
@@ -166,6 +168,7 @@ export async function startPushgateway(options: PushgatewayOptions = {}): Promis
       if (!response.ok) throw new Error(`wipe -> ${response.status} (start with adminApi: true)`);
     },
     log: () => output,
+    pid: () => child?.pid,
   };
 
   function parseGroup(raw: Record<string, unknown>): GatewayGroup {

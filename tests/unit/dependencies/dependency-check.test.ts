@@ -14,8 +14,10 @@ import {
 const ROOT = path.resolve(__dirname, '../../..');
 /** What ships: its imports must be dependencies. */
 const RUNTIME_DIRS = ['entrypoints', 'utils', 'components'];
+/** Build-time code under utils/ (vite plugins that wxt.config.ts loads): it never ships. */
+const BUILD_TIME_DIRS = ['utils/build'];
 /** Tests, scripts and configs: their imports must be declared, as dependencies or devDependencies. */
-const DEV_DIRS = ['tests', 'scripts', 'wxt.config.ts', 'vitest.config.ts', 'eslint.config.js'];
+const DEV_DIRS = ['tests', 'scripts', 'wxt.config.ts', 'vitest.config.ts', 'eslint.config.js', ...BUILD_TIME_DIRS];
 
 /** Declared packages that no file imports, and where each is used instead (checked below). */
 const USED_WITHOUT_IMPORT: Record<string, UseWithoutImport> = {
@@ -28,6 +30,7 @@ const USED_WITHOUT_IMPORT: Record<string, UseWithoutImport> = {
   vite: { peerOf: 'vitest' },
   'happy-dom': { file: 'tests', contains: '@vitest-environment happy-dom' },
   'web-ext': { file: 'tests', contains: "'web-ext'" },
+  '@types/snappyjs': { typesOf: 'snappyjs' },
 };
 
 interface PackageJson {
@@ -45,6 +48,9 @@ function verifyInRepository(pkg: PackageJson) {
       return Object.values(pkg.scripts ?? {}).some((command) => command.includes(use.script))
         ? null
         : `no npm script runs "${use.script}"`;
+    }
+    if ('typesOf' in use) {
+      return importsUnder(ROOT, [...RUNTIME_DIRS, ...DEV_DIRS]).has(use.typesOf) ? null : `nothing imports ${use.typesOf}`;
     }
     if ('peerOf' in use) {
       const declared = { ...pkg.dependencies, ...pkg.devDependencies };
@@ -161,7 +167,7 @@ describe('checkDependencies', () => {
   it("finds package.json's dependencies matching the repository's imports exactly", () => {
     const pkg = readJson(path.join(ROOT, 'package.json'));
     const problems = checkDependencies({
-      runtimeImports: importsUnder(ROOT, RUNTIME_DIRS),
+      runtimeImports: importsUnder(ROOT, RUNTIME_DIRS, BUILD_TIME_DIRS),
       devImports: importsUnder(ROOT, DEV_DIRS),
       dependencies: pkg.dependencies ?? {},
       devDependencies: pkg.devDependencies ?? {},

@@ -38,14 +38,15 @@ export function importedPackages(source: string): Set<string> {
 
 const SOURCE_FILE = /\.(?:[cm]?[jt]s|vue)$/;
 
-/** Every source file under `dirs` (relative to `root`). */
-export function sourceFiles(root: string, dirs: readonly string[]): string[] {
+/** Every source file under `dirs` (relative to `root`), except under `exclude`. */
+export function sourceFiles(root: string, dirs: readonly string[], exclude: readonly string[] = []): string[] {
   const files: string[] = [];
+  const skipped = new Set(exclude.map((dir) => path.join(root, dir)));
   const walk = (dir: string): void => {
     for (const name of readdirSync(dir)) {
       const full = path.join(dir, name);
       if (statSync(full).isDirectory()) {
-        if (name !== 'node_modules') walk(full);
+        if (name !== 'node_modules' && !skipped.has(full)) walk(full);
       } else if (SOURCE_FILE.test(name)) files.push(full);
     }
   };
@@ -57,10 +58,10 @@ export function sourceFiles(root: string, dirs: readonly string[]): string[] {
   return files;
 }
 
-/** Packages imported by the files under `dirs`, with one importing file each (for the message). */
-export function importsUnder(root: string, dirs: readonly string[]): Map<string, string> {
+/** Packages imported by the files under `dirs` (but not `exclude`), with one importing file each (for the message). */
+export function importsUnder(root: string, dirs: readonly string[], exclude: readonly string[] = []): Map<string, string> {
   const imports = new Map<string, string>();
-  for (const file of sourceFiles(root, dirs)) {
+  for (const file of sourceFiles(root, dirs, exclude)) {
     for (const name of importedPackages(readFileSync(file, 'utf8'))) {
       if (!imports.has(name)) imports.set(name, path.relative(root, file));
     }
@@ -75,7 +76,9 @@ export function importsUnder(root: string, dirs: readonly string[]): Map<string,
 export type UseWithoutImport =
   | { script: string }
   | { file: string; contains: string }
-  | { peerOf: string };
+  | { peerOf: string }
+  /** Type declarations (`@types/x`) of a package that is imported. */
+  | { typesOf: string };
 
 export interface DependencyCheckInput {
   /** Packages imported by what ships (entrypoints/, utils/, components/), with an importing file. */
