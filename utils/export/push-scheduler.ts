@@ -21,6 +21,14 @@ export interface PushSchedulerOptions {
   now?: () => number;
 }
 
+/**
+ * Identical bodies skipped in a row before the group is pushed again anyway. The gateway's
+ * `push_time_seconds` is how dashboards and alert rules tell a live group from one a dead
+ * browser left behind (prometheus/recording-rules.yml: pushed within 3 push intervals), so a
+ * group that says the same thing for long still refreshes every third interval.
+ */
+export const MAX_IDENTICAL_SKIPS = 2;
+
 export interface PushSchedulerStats {
   /** Pushes put in the outbox. */
   pushed: number;
@@ -34,13 +42,14 @@ export interface PushSchedulerStats {
  * feed each connection's quality window; every push interval one tick takes every live group's
  * window and puts it in the outbox. A new group's first snapshot and every delete go at once,
  * so a call shows up and disappears without waiting for a tick. A body equal to the group's
- * previous one is not put again: the outbox keeps the latest body of a group until it is
- * delivered, so the previous body put is the one the gateway has (or will have).
+ * previous one is not put again (up to MAX_IDENTICAL_SKIPS times in a row): the outbox keeps the
+ * latest body of a group until it is delivered, so the previous body put is the one the gateway
+ * has (or will have).
  */
 export function createPushScheduler(options: PushSchedulerOptions) {
   const now = options.now ?? Date.now;
-  /** Live groups -> last body put ('' until the first). Bounded by the callers' connection caps. */
-  const live = new Map<string, string>();
+  /** Live groups -> last body put ('' until the first) and identical bodies skipped since. Bounded by the callers' connection caps. */
+  const live = new Map<string, { body: string; skipped: number }>();
   const counts: PushSchedulerStats = { pushed: 0, skippedIdentical: 0, ticks: 0 };
   let timer: ReturnType<typeof setTimeout> | undefined;
   let running = false;
@@ -48,11 +57,13 @@ export function createPushScheduler(options: PushSchedulerOptions) {
   function pushOne(groupId: string, at: number): boolean {
     const planned = options.collect(groupId, at);
     if (!planned || planned.body === '') return false;
-    if (live.get(groupId) === planned.body) {
+    const last = live.get(groupId);
+    if (last && last.body === planned.body && last.skipped < MAX_IDENTICAL_SKIPS) {
+      last.skipped++;
       counts.skippedIdentical++;
       return false;
     }
-    live.set(groupId, planned.body);
+    live.set(groupId, { body: planned.body, skipped: 0 });
     options.outbox.put(groupId, planned.groupingKey, planned.body);
     counts.pushed++;
     return true;
@@ -93,7 +104,7 @@ export function createPushScheduler(options: PushSchedulerOptions) {
      * in the gateway already, the next tick refreshes it).
      */
     add(groupId: string, pushNow: boolean): void {
-      if (!live.has(groupId)) live.set(groupId, '');
+      if (!live.has(groupId)) live.set(groupId, { body: '', skipped: 0 });
       if (pushNow && pushOne(groupId, now())) options.onOutboxChanged();
     },
     has: (groupId: string) => live.has(groupId),

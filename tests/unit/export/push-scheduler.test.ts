@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
-import { createPushScheduler, type PlannedPush } from '../../../utils/export/push-scheduler';
+import { createPushScheduler, MAX_IDENTICAL_SKIPS, type PlannedPush } from '../../../utils/export/push-scheduler';
 
 const KEY = { peer_connection_id: 'g1' };
 
@@ -56,14 +56,24 @@ describe('push scheduler', () => {
     const { scheduler, outbox, onOutboxChanged } = setup({ g1: () => body });
     scheduler.start();
     scheduler.add('g1', true);
-    vi.advanceTimersByTime(30_000);
+    vi.advanceTimersByTime(20_000);
     expect(outbox.put).toHaveBeenCalledTimes(1);
     expect(onOutboxChanged).toHaveBeenCalledTimes(1);
-    expect(scheduler.stats().skippedIdentical).toBe(3);
+    expect(scheduler.stats().skippedIdentical).toBe(2);
     body = 'changed\n';
     vi.advanceTimersByTime(10_000);
     expect(outbox.put).toHaveBeenCalledTimes(2);
     expect(outbox.put).toHaveBeenLastCalledWith('g1', KEY, 'changed\n');
+  });
+
+  it('pushes an unchanged body again every third interval, so the gateway keeps seeing a live group', () => {
+    const { scheduler, outbox } = setup({ g1: () => 'same\n' });
+    scheduler.start();
+    scheduler.add('g1', true);
+    vi.advanceTimersByTime(60_000);
+    // First snapshot at 0 s, then refreshed at 30 s and 60 s.
+    expect(outbox.put).toHaveBeenCalledTimes(3);
+    expect(scheduler.stats().skippedIdentical).toBe(MAX_IDENTICAL_SKIPS * 2);
   });
 
   it('puts nothing for a group with nothing new to say', () => {
