@@ -6,6 +6,7 @@ import type { Outbox, OutboxItem } from './outbox';
 import { isOutage, type GatewayOverride, type GatewayResult, type PushgatewayClient } from './pushgateway-client';
 import type { GatewayTarget } from './gateway-targets';
 import { createThrottledSaver } from './throttled-saver';
+import { createFlushRunner } from './flush-runner';
 import { readPersisted } from '../storage/read-persisted';
 
 /**
@@ -84,31 +85,12 @@ export function createDelivery(options: DeliveryOptions): Delivery {
     lastSuccessAt: null,
     lastError: null,
   };
-  let running: Promise<void> | undefined;
-  let again = false;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let timerAt = Number.POSITIVE_INFINITY;
-  let disposed = false;
 
   const saver = createThrottledSaver({
     delayMs: options.persistDelayMs ?? 1_000,
     save: () => options.area.set({ [storageKey]: counters }),
   });
 
-  /** Schedules one flush at `at`, keeping an earlier one if already set. */
-  function wakeAt(at: number): void {
-    if (disposed || at >= timerAt) return;
-    if (timer !== undefined) clearTimeout(timer);
-    timerAt = at;
-    timer = setTimeout(
-      () => {
-        timer = undefined;
-        timerAt = Number.POSITIVE_INFINITY;
-        void flush();
-      },
-      Math.max(0, at - now()),
-    );
-  }
 
   function routeOf(item: OutboxItem): { to?: GatewayOverride; breaker: NetworkCircuitBreaker } {
     return (item.target && options.route?.(item.target)) || { breaker };
@@ -191,24 +173,8 @@ export function createDelivery(options: DeliveryOptions): Delivery {
     else if (failed) wakeAt(now() + retryDelayMs);
   }
 
-  function flush(): Promise<void> {
-    if (disposed) return Promise.resolve();
-    if (running) {
-      again = true;
-      return running;
-    }
-    running = (async () => {
-      try {
-        do {
-          again = false;
-          await runOnce();
-        } while (again && !disposed);
-      } finally {
-        running = undefined;
-      }
-    })();
-    return running;
-  }
+  const runner = createFlushRunner({ runOnce, now });
+  const { flush, wakeAt } = runner;
 
   return {
     flush,
@@ -249,9 +215,7 @@ export function createDelivery(options: DeliveryOptions): Delivery {
     },
     persist: () => saver.flush(),
     dispose() {
-      disposed = true;
-      if (timer !== undefined) clearTimeout(timer);
-      timer = undefined;
+      runner.dispose();
       saver.dispose();
     },
   };

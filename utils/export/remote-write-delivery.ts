@@ -4,6 +4,7 @@ import { BreakerOpenError, type NetworkCircuitBreaker } from '../resilience/netw
 import { isOutage, type GatewayResult } from './http-request';
 import type { RemoteWriteClient } from './remote-write-client';
 import type { SampleBuffer } from './sample-buffer';
+import { createFlushRunner } from './flush-runner';
 
 /**
  * Moves the sample buffer to a remote-write receiver through the network circuit breaker,
@@ -41,22 +42,6 @@ export function createRemoteWriteDelivery(options: RemoteWriteDeliveryOptions) {
   let lastAttemptAt: number | null = null;
   let lastSuccessAt: number | null = null;
   let lastError: GatewayError | null = null;
-  let running: Promise<void> | undefined;
-  let again = false;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let timerAt = Number.POSITIVE_INFINITY;
-  let disposed = false;
-
-  function wakeAt(at: number): void {
-    if (disposed || at >= timerAt) return;
-    if (timer !== undefined) clearTimeout(timer);
-    timerAt = at;
-    timer = setTimeout(() => {
-      timer = undefined;
-      timerAt = Number.POSITIVE_INFINITY;
-      void flush();
-    }, Math.max(0, at - now()));
-  }
 
   function failed(result: Exclude<GatewayResult, { kind: 'ok' | 'aborted' }>): void {
     requestsFailed++;
@@ -101,24 +86,8 @@ export function createRemoteWriteDelivery(options: RemoteWriteDeliveryOptions) {
     if (buffer.stats().frames > 0) wakeAt(now() + MIN_WAKE_MS);
   }
 
-  function flush(): Promise<void> {
-    if (disposed) return Promise.resolve();
-    if (running) {
-      again = true;
-      return running;
-    }
-    running = (async () => {
-      try {
-        do {
-          again = false;
-          await runOnce();
-        } while (again && !disposed);
-      } finally {
-        running = undefined;
-      }
-    })();
-    return running;
-  }
+  const runner = createFlushRunner({ runOnce, now });
+  const { flush, wakeAt } = runner;
 
   return {
     flush,
@@ -143,11 +112,7 @@ export function createRemoteWriteDelivery(options: RemoteWriteDeliveryOptions) {
     },
     /** Samples delivered since start. */
     samplesSent: () => samplesSent,
-    dispose(): void {
-      disposed = true;
-      if (timer !== undefined) clearTimeout(timer);
-      timer = undefined;
-    },
+    dispose: runner.dispose,
   };
 }
 export type RemoteWriteDelivery = ReturnType<typeof createRemoteWriteDelivery>;
