@@ -27,10 +27,12 @@ export function chartPoint(window: ConnectionWindow): ConnectionPoint {
   const outbound = of('outbound');
   const worst = (pick: (direction: Direction) => Array<number | null>) => maxOf(pick('inbound')) ?? maxOf(pick('outbound'));
   const loss = worst((direction) => of(direction).map((stream) => stream.lossRatio));
+  // No stream in a direction: nothing flows that way (0, drawn as such), unlike a stream without a rate yet (null).
+  const bitrate = (streams: typeof inbound) => (streams.length === 0 ? 0 : sumOf(streams.map((stream) => stream.bitrateBps)));
   return {
     at: window.to,
-    bitrateInBps: sumOf(inbound.map((stream) => stream.bitrateBps)),
-    bitrateOutBps: sumOf(outbound.map((stream) => stream.bitrateBps)),
+    bitrateInBps: bitrate(inbound),
+    bitrateOutBps: bitrate(outbound),
     lossPercent: loss === null ? null : loss * 100,
     rttSeconds: window.rttSeconds,
     jitterSeconds: worst((direction) => of(direction).map((stream) => stream.jitterSeconds)),

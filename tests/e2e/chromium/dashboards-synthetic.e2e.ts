@@ -51,7 +51,15 @@ describe('dashboards and alerts on real Prometheus with hand-written quality-pro
   let pushImpaired = true;
   const pushErrors: string[] = [];
 
-  async function pushAll(): Promise<void> {
+  /** The round of pushes under way, if any: a delete must wait for it, or the round puts the group back. */
+  let pushing: Promise<void> = Promise.resolve();
+
+  function pushAll(): Promise<void> {
+    pushing = pushing.then(pushRound, pushRound);
+    return pushing;
+  }
+
+  async function pushRound(): Promise<void> {
     tick += 1;
     const now = Date.now() / 1000;
     const bodies: Array<[string, string]> = [
@@ -188,6 +196,7 @@ describe('dashboards and alerts on real Prometheus with hand-written quality-pro
 
   it('stops alerting for the impaired call within one scrape and one evaluation after its group is deleted', async () => {
     pushImpaired = false;
+    await pushing.catch(() => undefined);
     const deleted = await fetch(`${gateway.url}/metrics/${connectionGroupPath(impairedConnection(IMPAIRED, 0))}`, { method: 'DELETE' });
     expect(deleted.status).toBe(202);
     const started = Date.now();

@@ -11,7 +11,7 @@ import { startPrometheus, type Prometheus } from '../support/prometheus';
 import { startPushgateway, type Pushgateway } from '../support/pushgateway';
 import { startImpairmentRelay, type ImpairmentRelay } from '../support/impairment-relay';
 
-// A clean loopback call and an impaired one (5 % of datagrams dropped, 170 ms each way, through the
+// A clean loopback call and an impaired one (8 % of datagrams dropped, 200 ms each way, through the
 // UDP relay of tests/e2e/support/impairment-relay.ts) in Chromium with the extension, pushing the
 // quality profile to a real Pushgateway scraped every 2 s by a real Prometheus with the shipped rules.
 //
@@ -39,7 +39,7 @@ describe('dashboards and alerts on a real clean and a real impaired call (chromi
   const panels = queryPanels(loadDashboard('quality'));
 
   beforeAll(async () => {
-    relay = await startImpairmentRelay({ dropRatio: 0.05, delayMs: 170 });
+    relay = await startImpairmentRelay({ dropRatio: 0.08, delayMs: 200 });
     gateway = await startPushgateway({ adminApi: true });
     // Two page servers, so the two calls differ by origin and can be told apart in Prometheus.
     cleanPages = await startCallPageServer();

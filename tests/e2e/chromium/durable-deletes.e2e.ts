@@ -72,6 +72,8 @@ describe('pending deletes across a browser restart (Chromium, persistent profile
         gateway: { url: gateway.url, job: 'e2e' },
         customOrigins: [LOOPBACK],
         intervalMs: 1_000,
+        // The delivery-fault helpers tell caller from callee by the full profile's raw byte counters.
+        exportProfile: 'full',
         // Short probe delays so that the test does not wait 30 s for the breaker's next trial.
         reliability: { halfOpenInitialDelayMs: 500, halfOpenMaxDelayMs: 2_000 },
       },

@@ -68,7 +68,7 @@ describe('a flooding tab and a calling tab in Chromium', () => {
     browser = await launchChromium();
     await configureExtension(
       browser,
-      { gateway: { url: gateway.url, job: 'e2e' }, customOrigins: [LOOPBACK], intervalMs: INTERVAL_MS, agentId: 'agent-flood' },
+      { gateway: { url: gateway.url, job: 'e2e' }, customOrigins: [LOOPBACK], intervalMs: INTERVAL_MS, pushIntervalMs: INTERVAL_MS, agentId: 'agent-flood' },
       LOOPBACK,
     );
   });

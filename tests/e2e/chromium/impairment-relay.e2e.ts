@@ -68,6 +68,14 @@ async function callFigures(page: Page): Promise<CallFigures> {
  * The quality engine's window over the callee's live reports, `samples` of them 1 s apart: the
  * engine on a real call, without the extension in between (the export e2e covers that path).
  */
+/**
+ * 5 % of datagrams dropped, 200 ms each way (RECIPES.md: the 170–200 ms that gave 5 % loss and RTT ~350–400 ms).
+ * At 200 ms the E-model puts MOS under 3.6 from about 3.3 % measured loss, so a window whose
+ * random loss lands a point under the relay's 5 % still rates as the impaired call it is.
+ */
+const DROP_RATIO = 0.05;
+const DELAY_MS = 200;
+
 async function calleeWindow(page: Page, samples: number): Promise<ConnectionWindow> {
   const quality = createQualityWindow({ thresholds: () => qualityThresholdsSchema.parse({}) });
   for (let i = 0; i < samples; i += 1) {
@@ -104,7 +112,7 @@ describe('impairment relay (chromium)', () => {
   });
 
   it('drops the set share and delays the rest, as the page’s own getStats and the quality engine show', async () => {
-    relay = await startImpairmentRelay({ dropRatio: 0.05, delayMs: 170 });
+    relay = await startImpairmentRelay({ dropRatio: DROP_RATIO, delayMs: DELAY_MS });
     page = await browser.context.newPage();
     await page.goto(pages.pageUrl('call', { relay: String(relay.port), audio: 'play' }));
     const states = await page.evaluate(() => window.startCall({ timeoutMs: 30_000 }));
@@ -149,11 +157,11 @@ describe('impairment relay (chromium)', () => {
       expect(Math.abs(stream.lost - relayedStream!.dropped)).toBeLessThanOrEqual(0.015 * relayedStream!.received);
       if (stream.kind === 'audio') expect(Math.abs(pageLoss - relayLoss)).toBeLessThanOrEqual(0.015);
     }
-    // Two ways × 170 ms; the browsers add a little. Both ICE checks and RTCP go through the relay.
+    // Two ways × DELAY_MS; the browsers add a little (within 20 %). Both ICE checks and RTCP go through the relay.
     expect(call.pairRtt).toHaveLength(2);
     for (const rtt of [...call.pairRtt, ...call.rtcpRtt]) {
-      expect(rtt).toBeGreaterThanOrEqual(0.34);
-      expect(rtt).toBeLessThanOrEqual(0.4);
+      expect(rtt).toBeGreaterThanOrEqual((2 * DELAY_MS) / 1000);
+      expect(rtt).toBeLessThanOrEqual((1.2 * 2 * DELAY_MS) / 1000);
     }
     // ?audio=play: the callee plays, so samples are counted, and lost packets are concealed.
     expect(call.audioSamplesReceived).toBeGreaterThan(0);

@@ -27,6 +27,8 @@ describe('groups across navigation, reload, settings saves and worker restarts i
     gateway: { url: gateway.url, job: 'e2e' },
     customOrigins,
     intervalMs: INTERVAL_MS,
+    // Windows pushed at the poll rate: a group under a new key (another agent id) is back within an interval.
+    pushIntervalMs: INTERVAL_MS,
     agentId: 'agent-nav',
     ...extra,
   });

@@ -129,8 +129,9 @@ describe('options page and popup in Chromium', () => {
     expect((await storedSettings()).gateway.url).toBe(gateway.url);
   });
 
-  it('moves a running call to an interval changed in the options page, without reloading the call', async () => {
-    await configureExtension(browser, { ...baseSettings(), intervalMs: 2_000 }, LOOPBACK);
+  it('moves a running call to intervals changed in the options page, without reloading the call', async () => {
+    // Push at the poll rate here: a push needs a new snapshot, so the push count shows the hook's poll rate.
+    await configureExtension(browser, { ...baseSettings(), intervalMs: 2_000, pushIntervalMs: 2_000 }, LOOPBACK);
     const call = await startCall();
     await call.page.evaluate(() => ((window as unknown as { notReloaded: boolean }).notReloaded = true));
 
@@ -139,9 +140,10 @@ describe('options page and popup in Chromium', () => {
 
     const options = await openOptions();
     await options.getByLabel('Polling interval (seconds)').fill('0.5');
+    await options.getByLabel('Push interval (seconds)').fill('0.5');
     await options.getByRole('button', { name: 'Save', exact: true }).click();
     await expect.poll(() => options.locator('[data-test="save-status"]').textContent(), { timeout: 10_000 }).toBe('Saved');
-    expect((await storedSettings()).intervalMs).toBe(500);
+    expect(await storedSettings()).toMatchObject({ intervalMs: 500, pushIntervalMs: 500 });
     await options.waitForTimeout(1_500);
     const fast = await countPushes(gateway, WINDOW_MS);
 

@@ -65,6 +65,8 @@ describe('options page in Firefox', () => {
     await saveAndWait();
     expect((await stored()).gateway).toMatchObject({ url: gateway.url, job: 'ff-desk' });
 
+    // In the middle of the view: at the bottom edge the sticky save bar would take the click.
+    await options.$eval(button('Test connection'), (node) => node.scrollIntoView({ block: 'center' }));
     await options.locator(button('Test connection')).click();
     await waitFor(
       async () =>

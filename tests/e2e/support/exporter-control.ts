@@ -4,13 +4,17 @@ import type { Pushgateway, GatewayGroup } from './pushgateway';
 import { waitFor } from './free-port';
 import type { Health } from '../../../utils/messaging/health';
 import type { SettingsInput } from '../../../utils/settings/settings-schema';
+import { registrationPattern } from '../../../utils/platforms/content-script-registrar';
 
 /**
  * Drives the extension under test the way its own pages do: settings through storage (as the
  * options page saves them), questions through the typed extension messages.
  */
 
-/** Writes settings as the options page would, and waits until the capture scripts are registered on `expectMatch`. */
+/**
+ * Writes settings as the options page would, and waits until the capture scripts are registered
+ * for `expectMatch` (a path pattern is registered on its whole host: see registrationPattern).
+ */
 export async function configureExtension(
   browser: ChromiumHarness,
   settings: SettingsInput,
@@ -30,7 +34,7 @@ export async function configureExtension(
         const { chrome } = globalThis as unknown as WorkerGlobals;
         const scripts = await chrome.scripting.getRegisteredContentScripts();
         return scripts.some((script) => script.matches?.includes(match));
-      }, expectMatch),
+      }, registrationPattern(expectMatch)),
     { what: `content scripts registered on ${expectMatch}`, timeoutMs: 15_000 },
   );
 }

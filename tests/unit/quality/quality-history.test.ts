@@ -21,13 +21,13 @@ describe('createQualityHistory', () => {
     ]);
   });
 
-  it('shows the far end’s loss and jitter for a connection that only sends', () => {
+  it('shows the far end’s loss and jitter for a connection that only sends, and 0 coming in', () => {
     const sending = (at: number, bytesOut: number): RtcStat[] => [
       { id: 'out', type: 'outbound-rtp', timestamp: at, kind: 'audio', ssrc: 2, bytesSent: bytesOut, packetsSent: bytesOut / 100 },
       { id: 'ri', type: 'remote-inbound-rtp', timestamp: at, kind: 'audio', ssrc: 2, localId: 'out', fractionLost: 0.05, jitter: 0.012, roundTripTime: 0.03 },
     ];
     const [point] = pointsAfter([[sending(0, 0), 0], [sending(1000, 1000), 1000]]);
-    expect(point).toMatchObject({ lossPercent: 5, jitterSeconds: 0.012, rttSeconds: 0.03, bitrateOutBps: 8000, bitrateInBps: null });
+    expect(point).toMatchObject({ lossPercent: 5, jitterSeconds: 0.012, rttSeconds: 0.03, bitrateOutBps: 8000, bitrateInBps: 0 });
   });
 
   it('gives no rate when a counter went backwards (a restarted stream)', () => {
