@@ -79,7 +79,7 @@ describe('a flooding tab and a calling tab in Chromium', () => {
     await gateway?.stop();
   });
 
-  it('keeps the calling tab’s pushes going, at most three intervals late, while another tab floods from every frame', async () => {
+  it('keeps the calling tab’s pushes going, at most one interval late, while another tab floods from every frame', async () => {
     const call = await browser.context.newPage();
     await call.goto(pages.pageUrl('call'));
     await call.evaluate(() => window.startCall());
@@ -88,7 +88,9 @@ describe('a flooding tab and a calling tab in Chromium', () => {
       return found.length === 2 ? found.map((group) => group.labels.peer_connection_id!) : undefined;
     }, { timeoutMs: 15_000, what: 'the call’s two groups' });
 
-    // The same measurement without a flood first: on a loaded machine the gap is above one interval by itself.
+    // The same measurement without a flood first (after the call's start-up, whose first windows
+    // are pushed irregularly): on a loaded machine the gap is above one interval by itself.
+    await call.waitForTimeout(5 * INTERVAL_MS);
     const quiet = await largestPushGap(callGroups, QUIET_MS);
 
     const hostile = await browser.context.newPage();
@@ -111,11 +113,9 @@ describe('a flooding tab and a calling tab in Chromium', () => {
       `[flood] largest gap between two pushes of the calling tab's groups: ${quiet} ms without flood, ${flooded} ms during a ${FLOOD_MS} ms flood from ${FLOOD_FRAMES + 1} frames (interval ${INTERVAL_MS} ms)`,
     );
     // Target (issue 10 item 10): at most one interval more than without the flood. Measured on 2
-    // shared cores at load 24-28: 7,861 ms before the cheap checks, 2,762-3,599 ms after, against
-    // 1,178-1,475 ms quiet. What remains is page-side CPU and the worker deserialising every relay
-    // message (up to 10 per frame per second, each up to 1 MB), which no background check can
-    // avoid: bounded here at three intervals until the relay budgets per tab.
-    expect(flooded).toBeLessThanOrEqual(quiet + 3 * INTERVAL_MS);
+    // cores: 7,861 ms before the cheap checks (load 24-28); with the cheap checks first and the
+    // relay's per-frame batch budget, 1,041-1,056 ms during the flood on an idle machine.
+    expect(flooded).toBeLessThanOrEqual(quiet + INTERVAL_MS);
     await hostile.close();
     await call.close();
   });
