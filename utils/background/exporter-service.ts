@@ -31,7 +31,7 @@ import { hookConfigFor } from './hook-config-for';
 import { parseInboundBatch, parseRelayDrops, senderFrameUrl, type SenderLike } from './inbound-reports';
 import { batchCost, measureBatch } from './inbound-budget';
 import { createReportProcessor, type InboundReport } from './report-processor';
-import { createSelfMetricsPublisher } from './self-metrics-publisher';
+import { createSelfMetricsPublisher, SELF_GROUP_ID } from './self-metrics-publisher';
 import { takeOverOpenTabs } from './open-tabs-takeover';
 import { createBadge, type BadgeTabState } from './badge';
 import {
@@ -254,6 +254,9 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
         const exported = exportState.get(entry.groupId);
         return exported ? [{ groupId: entry.groupId, groupingKey: exported.key }] : [];
       });
+      // The exporter's own group was pushed there too.
+      const self = selfMetrics.lastGroupingKey();
+      if (self) pushed.push({ groupId: SELF_GROUP_ID, groupingKey: self });
       for (const item of deletesForTargetChange(pushed, earlier)) outbox.remove(item.outboxId, item.groupingKey, item.target);
       scheduleFlush();
     }

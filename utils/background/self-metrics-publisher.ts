@@ -31,6 +31,7 @@ export function createSelfMetricsPublisher(deps: SelfMetricsDeps) {
   let instanceId: string | undefined;
   let loading: Promise<void> | undefined;
   let lastAt = 0;
+  let lastKey: Record<string, string> | null = null;
 
   async function loadInstanceId(): Promise<void> {
     try {
@@ -67,6 +68,11 @@ export function createSelfMetricsPublisher(deps: SelfMetricsDeps) {
       const key: Record<string, string> = { exporter_instance: instanceId };
       if (settings.agentId) key.agent_id = settings.agentId;
       deps.outbox.put(SELF_GROUP_ID, key, encodeExporterMetrics(metrics, {}));
+      lastKey = key;
+    },
+    /** The grouping key of the self group as last put (null before the first), so a gateway change can delete it at the old gateway. */
+    lastGroupingKey(): Record<string, string> | null {
+      return lastKey ? { ...lastKey } : null;
     },
   };
 }

@@ -56,11 +56,15 @@ describe('changing the gateway URL or job in Chromium, with two real Pushgateway
     page = await browser.context.newPage();
   });
 
-  it('deletes the live groups at the old gateway and pushes them to the new one when the URL changes', async () => {
+  it('deletes the live groups, the exporter’s own included, at the old gateway and pushes them to the new one when the URL changes', async () => {
     await startCallAt(first);
+    const selfGroup = async (gateway: Pushgateway) => (await gateway.groups()).some((labels) => labels.exporter_instance !== undefined);
+    // The self group is refreshed at most every 10 s.
+    await waitFor(() => selfGroup(first), { timeoutMs: 20_000, what: 'the exporter’s own group at the first gateway' });
     const changedAt = Date.now();
     await configureExtension(browser, settingsFor(second));
     await waitFor(async () => (await groupsOf(first)).length === 0, { timeoutMs: 10_000, what: 'old gateway emptied' });
+    await waitFor(async () => !(await selfGroup(first)), { timeoutMs: 10_000, what: 'the exporter’s own group deleted at the old gateway' });
     console.info(`[target] old gateway's groups deleted ${Date.now() - changedAt} ms after the URL change`);
     await waitFor(async () => (await groupsOf(second)).length === 2, { timeoutMs: 10_000, what: 'groups at the new gateway' });
     await page.waitForTimeout(2 * INTERVAL_MS);
