@@ -23,7 +23,9 @@ describe('e2e harness (firefox)', () => {
     expect(firefox.extensionUrl('options.html')).toMatch(/^moz-extension:\/\/[0-9a-f-]{36}\/options\.html$/);
   });
 
-  it('connects a loopback call whose getStats shows inbound-rtp', async () => {
+  // An environment check, not a product test: once in three clean-clone runs a fresh Firefox page hung
+  // for the whole test (no step of the call started). A hung attempt fails at 60 s and runs once more.
+  it('connects a loopback call whose getStats shows inbound-rtp', { retry: 1, timeout: 60_000 }, async () => {
     await expectLoopbackCallWithInbound(await firefox.browser.newPage(), pages.pageUrl('call', { id: 'meeting-123', secret: 's3cr3t' }));
   });
 });
