@@ -1,9 +1,10 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { launchChromium, type ChromiumHarness } from '../support/chromium';
-import { startCallPageServer, type CallPageServer } from '../support/call-page-server';
-import { startPushgateway, type GatewayGroup, type Pushgateway } from '../support/pushgateway';
+import { type ChromiumHarness } from '../support/chromium';
+import { type CallPageServer } from '../support/call-page-server';
+import { startCallRig, stopCallRig } from '../support/call-rig';
+import { type GatewayGroup, type Pushgateway } from '../support/pushgateway';
 import { waitFor } from '../support/free-port';
 import {
   askBackground,
@@ -36,15 +37,12 @@ describe('capture and export in Chromium', () => {
   });
 
   beforeAll(async () => {
-    [gateway, pages] = await Promise.all([startPushgateway({ adminApi: true }), startCallPageServer()]);
-    browser = await launchChromium();
+    ({ gateway, pages, browser } = await startCallRig());
     await configureExtension(browser, baseSettings(), LOOPBACK);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await pages?.close();
-    await gateway?.stop();
+    await stopCallRig({ browser, pages, gateway });
   });
 
   beforeEach(async () => {

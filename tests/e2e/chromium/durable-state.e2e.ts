@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { CDPSession, Page } from 'playwright-core';
-import { launchChromium, type ChromiumHarness, type WorkerGlobals } from '../support/chromium';
-import { startCallPageServer, type CallPageServer } from '../support/call-page-server';
-import { startPushgateway, type GatewayGroup, type Pushgateway } from '../support/pushgateway';
+import { type ChromiumHarness, type WorkerGlobals } from '../support/chromium';
+import { type CallPageServer } from '../support/call-page-server';
+import { startCallRig, stopCallRig } from '../support/call-rig';
+import { type GatewayGroup, type Pushgateway } from '../support/pushgateway';
 import { waitFor } from '../support/free-port';
 import { configureExtension, connectionGroups, extensionHealth, pushTime } from '../support/exporter-control';
 import type { Health } from '../../../utils/messaging/health';
@@ -116,8 +117,7 @@ describe('durable state in Chromium', () => {
   }
 
   beforeAll(async () => {
-    [gateway, pages] = await Promise.all([startPushgateway({ adminApi: true }), startCallPageServer()]);
-    browser = await launchChromium();
+    ({ gateway, pages, browser } = await startCallRig());
     workerStarts = 1;
     // Worker stop/start with every status change seen as an event (a blank page carries the session).
     const session = await browser.context.newCDPSession(await browser.context.newPage());
@@ -139,9 +139,7 @@ describe('durable state in Chromium', () => {
 
   afterAll(async () => {
     console.log(`[durable-state e2e] ${JSON.stringify(figures)}`);
-    await browser?.close();
-    await pages?.close();
-    await gateway?.stop();
+    await stopCallRig({ browser, pages, gateway });
   });
 
   beforeEach(async () => {

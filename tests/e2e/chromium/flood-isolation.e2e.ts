@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Frame } from 'playwright-core';
-import { launchChromium, type ChromiumHarness } from '../support/chromium';
-import { startCallPageServer, type CallPageServer } from '../support/call-page-server';
-import { startPushgateway, type Pushgateway } from '../support/pushgateway';
+import { type ChromiumHarness } from '../support/chromium';
+import { type CallPageServer } from '../support/call-page-server';
+import { startCallRig, stopCallRig } from '../support/call-rig';
+import { type Pushgateway } from '../support/pushgateway';
 import { waitFor } from '../support/free-port';
 import { configureExtension, connectionGroups, pushTime } from '../support/exporter-control';
 
@@ -64,8 +65,7 @@ describe('a flooding tab and a calling tab in Chromium', () => {
   let browser: ChromiumHarness;
 
   beforeAll(async () => {
-    [gateway, pages] = await Promise.all([startPushgateway({ adminApi: true }), startCallPageServer()]);
-    browser = await launchChromium();
+    ({ gateway, pages, browser } = await startCallRig());
     await configureExtension(
       browser,
       { gateway: { url: gateway.url, job: 'e2e' }, customOrigins: [LOOPBACK], intervalMs: INTERVAL_MS, pushIntervalMs: INTERVAL_MS, agentId: 'agent-flood' },
@@ -74,9 +74,7 @@ describe('a flooding tab and a calling tab in Chromium', () => {
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await pages?.close();
-    await gateway?.stop();
+    await stopCallRig({ browser, pages, gateway });
   });
 
   it('keeps the calling tab’s pushes going, at most one interval late, while another tab floods from every frame', async () => {

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchChromium, type ChromiumHarness, type WorkerGlobals } from '../support/chromium';
-import { startCallPageServer, type CallPageServer } from '../support/call-page-server';
+import { type ChromiumHarness, type WorkerGlobals } from '../support/chromium';
+import { type CallPageServer } from '../support/call-page-server';
 import { expectLoopbackCallWithInbound } from '../support/loopback-check';
-import { startPushgateway, type Pushgateway } from '../support/pushgateway';
+import { startCallRig, stopCallRig } from '../support/call-rig';
+import { type Pushgateway } from '../support/pushgateway';
 
 describe('e2e harness (chromium)', () => {
   let gateway: Pushgateway;
@@ -10,14 +11,11 @@ describe('e2e harness (chromium)', () => {
   let browser: ChromiumHarness;
 
   beforeAll(async () => {
-    [gateway, pages] = await Promise.all([startPushgateway({ adminApi: true }), startCallPageServer()]);
-    browser = await launchChromium();
+    ({ gateway, pages, browser } = await startCallRig());
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await pages?.close();
-    await gateway?.stop();
+    await stopCallRig({ browser, pages, gateway });
   });
 
   it('starts a pushgateway that accepts a push from node and lists its group', async () => {

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { launchChromium, type ChromiumHarness, type WorkerGlobals } from '../support/chromium';
-import { startCallPageServer, type CallPageServer } from '../support/call-page-server';
-import { startPushgateway, type Pushgateway } from '../support/pushgateway';
+import { type ChromiumHarness, type WorkerGlobals } from '../support/chromium';
+import { type CallPageServer } from '../support/call-page-server';
+import { startCallRig, stopCallRig } from '../support/call-rig';
+import { type Pushgateway } from '../support/pushgateway';
 import { waitFor } from '../support/free-port';
 import { configureExtension, connectionGroups } from '../support/exporter-control';
 
@@ -53,14 +54,11 @@ describe('groups across navigation, reload, settings saves and worker restarts i
   }
 
   beforeAll(async () => {
-    [gateway, pages] = await Promise.all([startPushgateway({ adminApi: true }), startCallPageServer()]);
-    browser = await launchChromium();
+    ({ gateway, pages, browser } = await startCallRig());
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await pages?.close();
-    await gateway?.stop();
+    await stopCallRig({ browser, pages, gateway });
   });
 
   beforeEach(async () => {

@@ -3,9 +3,10 @@ import path from 'node:path';
 import ts from 'typescript';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { CHROME_BUILD_DIR, launchChromium, type ChromiumHarness } from '../support/chromium';
-import { startCallPageServer, type CallPageServer } from '../support/call-page-server';
-import { startPushgateway, type Pushgateway, type GatewayGroup } from '../support/pushgateway';
+import { CHROME_BUILD_DIR, type ChromiumHarness } from '../support/chromium';
+import { type CallPageServer } from '../support/call-page-server';
+import { startCallRig, stopCallRig } from '../support/call-rig';
+import { type Pushgateway, type GatewayGroup } from '../support/pushgateway';
 import { waitFor } from '../support/free-port';
 import { configureExtension, connectionGroups, extensionHealth, pushTime } from '../support/exporter-control';
 
@@ -36,15 +37,12 @@ describe('page hardening: a hostile or sloppy page cannot break capture silently
   let page: Page;
 
   beforeAll(async () => {
-    [gateway, pages] = await Promise.all([startPushgateway({ adminApi: true }), startCallPageServer()]);
-    browser = await launchChromium();
+    ({ gateway, pages, browser } = await startCallRig());
     await configureExtension(browser, { gateway: { url: gateway.url, job: 'e2e' }, customOrigins: [LOOPBACK], intervalMs: INTERVAL_MS }, LOOPBACK);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await pages?.close();
-    await gateway?.stop();
+    await stopCallRig({ browser, pages, gateway });
   });
 
   beforeEach(async () => {

@@ -1,8 +1,9 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Page } from 'playwright-core';
-import { launchChromium, type ChromiumHarness, type WorkerGlobals } from '../support/chromium';
-import { startCallPageServer, type CallPageServer } from '../support/call-page-server';
-import { startPushgateway, type Pushgateway } from '../support/pushgateway';
+import { type ChromiumHarness, type WorkerGlobals } from '../support/chromium';
+import { type CallPageServer } from '../support/call-page-server';
+import { startCallRig, stopCallRig } from '../support/call-rig';
+import { type Pushgateway } from '../support/pushgateway';
 import { freePort, waitFor } from '../support/free-port';
 import { configureExtension, connectionGroups, pushTime } from '../support/exporter-control';
 import type { SettingsInput } from '../../../utils/settings/settings-schema';
@@ -53,16 +54,13 @@ describe('options page and popup in Chromium', () => {
   }
 
   beforeAll(async () => {
-    [gateway, pages] = await Promise.all([startPushgateway({ adminApi: true }), startCallPageServer()]);
-    browser = await launchChromium();
+    ({ gateway, pages, browser } = await startCallRig());
     // Fail fast and clearly instead of after Playwright's 30 s default.
     browser.context.setDefaultTimeout(10_000);
   });
 
   afterAll(async () => {
-    await browser?.close();
-    await pages?.close();
-    await gateway?.stop();
+    await stopCallRig({ browser, pages, gateway });
   });
 
   beforeEach(async () => {
