@@ -44,11 +44,13 @@ const PUSH_INTERVAL_S = 10;
 const LOSS_TOLERANCE = 0.015;
 const RTT_TOLERANCE = 0.2;
 /**
- * What a starved browser adds to an ICE check's RTT on top of the path: its network thread answers
- * and timestamps late. Measured here at load average 21–25 on 2 cores: 50–100 ms on every window
- * (exported RTT 21–23 % over what the relay added), up to 260 ms on one window of a clean call.
+ * What the browser adds to the exported RTT (the window's highest ICE-check reading) on top of the
+ * path: a starved browser answers and timestamps its checks late. Measured here on the relay's
+ * ~410 ms: exported windows 21–34 % over it at load average 14–25 on 2 cores (140 ms at most), and
+ * 260 ms on one window of a clean loopback call. Far below doubling the RTT (a wrong source or
+ * unit), which the bound must still catch.
  */
-const BROWSER_RTT_ALLOWANCE_S = 0.05;
+const BROWSER_RTT_ALLOWANCE_S = 0.15;
 
 const AUDIO_IN = { kind: 'audio', direction: 'inbound' };
 const AUDIO_OUT = { kind: 'audio', direction: 'outbound' };
