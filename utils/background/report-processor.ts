@@ -29,6 +29,8 @@ export interface QualityWindowLike {
   add(stats: RtcStat[], at: number): void;
   take(at: number): ConnectionWindow | null;
   worstClass(): QualityClass | null;
+  /** SSRCs left unfollowed so far because the connection had too many (cumulative). */
+  droppedStreams(): number;
 }
 
 interface ReportProcessorDeps {
@@ -56,6 +58,8 @@ interface LiveConnection {
   /** The latest report: raw fields of the `full` and `legacy` profiles. */
   stats: RtcStat[];
   pageUrl: string;
+  /** The window's droppedStreams() at the previous report, so only the new ones are counted. */
+  droppedStreams: number;
   /** False until the first push: that one goes even without a window (the start time, at once). */
   pushed: boolean;
 }
@@ -180,10 +184,14 @@ export function createReportProcessor(deps: ReportProcessorDeps) {
       }
       // A connection exported before this worker started has its last push in the gateway already.
       const pushed = deps.exportState.get(entry.groupId) !== undefined;
-      connection = { window: deps.createWindow(), stats, pageUrl: source.url, pushed };
+      connection = { window: deps.createWindow(), stats, pageUrl: source.url, pushed, droppedStreams: 0 };
       live.set(entry.groupId, connection);
     }
     connection.window.add(stats, at);
+    // A page can claim any number of SSRCs: those past the window's cap are left out, and shown.
+    const droppedStreams = connection.window.droppedStreams();
+    if (droppedStreams > connection.droppedStreams) deps.drops.count('quality-streams-over-cap', droppedStreams - connection.droppedStreams);
+    connection.droppedStreams = droppedStreams;
     connection.stats = stats;
     connection.pageUrl = source.url;
 

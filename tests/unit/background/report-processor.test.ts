@@ -10,7 +10,7 @@ import { createDropCounter } from '@/utils/resilience/drop-counter';
 import { defaultSettings } from '@/utils/settings/settings-schema';
 import type { Outbox } from '@/utils/export/outbox';
 import { createExportState } from '@/utils/export/export-state';
-import { createQualityWindow } from '@/utils/quality/quality-window';
+import { MAX_STREAMS_PER_CONNECTION, createQualityWindow } from '@/utils/quality/quality-window';
 import { createMemoryArea } from '../integrity/memory-area';
 import type { RtcStat } from '@/utils/webrtc/report-schema';
 import { loadFixture } from '../../fixtures/load-fixture';
@@ -116,6 +116,23 @@ describe('report processor admission of new connections', () => {
     const { tracker, processor } = setup();
     for (let i = 0; i < 5; i++) processor.process(report(1, `pc-${i}`));
     expect(tracker.size()).toBe(5);
+  });
+
+  it('counts in the drops the SSRCs past the quality window’s cap, once per report that claims them', () => {
+    const { processor } = setup();
+    const claimed = MAX_STREAMS_PER_CONNECTION + 36;
+    const manySsrcs = (seq: number): InboundReport => {
+      const base = report(1, 'many');
+      const stats = Array.from({ length: claimed }, (_, i): RtcStat => ({
+        id: `IT${i}`, type: 'inbound-rtp', timestamp: seq, kind: 'audio', ssrc: i, packetsReceived: seq, packetsLost: 0,
+      }));
+      return { ...base, report: { ...base.report, seq, stats } } as InboundReport;
+    };
+
+    processor.process(manySsrcs(1));
+    expect(drops.snapshot()['quality-streams-over-cap']).toBe(36);
+    processor.process(manySsrcs(2));
+    expect(drops.snapshot()['quality-streams-over-cap']).toBe(72);
   });
 });
 
