@@ -101,6 +101,7 @@ export async function expectReloadDeletesOldGroups(page: LifecyclePage, rig: Lif
 /** Where a tab can go from a call: a same-origin page, another origin. */
 export const NAVIGATION_TARGETS = [
   ['a same-origin page', (pages: CallPageServer) => pages.pageUrl('datachannel')],
+  ['a missing same-origin page (404)', (pages: CallPageServer) => `${pages.origin}/missing-page`],
   ['another origin', () => 'about:blank'],
 ] as const;
 
