@@ -5,12 +5,12 @@ import { type CallPageServer } from '../support/call-page-server';
 import { startCallRig, stopCallRig } from '../support/call-rig';
 import { type Pushgateway } from '../support/pushgateway';
 import { waitFor } from '../support/free-port';
-import { configureExtension, connectionGroups, extensionHealth } from '../support/exporter-control';
+import { configureExtension, connectionGroups } from '../support/exporter-control';
 import {
   NAVIGATION_TARGETS,
   expectNavigationDeletesGroups,
   expectReloadDeletesOldGroups,
-  type LifecycleRig,
+  chromiumLifecycleRig,
 } from '../support/page-lifecycle-scenarios';
 
 const INTERVAL_MS = 1_000;
@@ -48,13 +48,7 @@ describe('groups across navigation, reload, settings saves and worker restarts i
     return groupIds(groups);
   }
 
-  const rig = (): LifecycleRig => ({
-    gateway,
-    pages,
-    extensionId: browser.extensionId,
-    health: () => extensionHealth(browser),
-    intervalMs: INTERVAL_MS,
-  });
+  const rig = () => chromiumLifecycleRig({ gateway, pages, browser }, INTERVAL_MS);
 
   beforeAll(async () => {
     ({ gateway, pages, browser } = await startCallRig());

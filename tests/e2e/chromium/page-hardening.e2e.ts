@@ -4,14 +4,15 @@ import type { Page } from 'playwright-core';
 import { CHROME_BUILD_DIR, type ChromiumHarness } from '../support/chromium';
 import { type CallPageServer } from '../support/call-page-server';
 import { startCallRig, stopCallRig } from '../support/call-rig';
-import { type Pushgateway, type GatewayGroup } from '../support/pushgateway';
+import { type Pushgateway } from '../support/pushgateway';
 import { waitFor } from '../support/free-port';
 import { configureExtension, connectionGroups, extensionHealth } from '../support/exporter-control';
 import {
   expectForgedReportsEvictNothing,
   expectForgeryDoesNotStopCapture,
   expectNoGlobalBinding,
-  type LifecycleRig,
+  callGroupsNow,
+  chromiumLifecycleRig,
 } from '../support/page-lifecycle-scenarios';
 
 const INTERVAL_MS = 1_000;
@@ -39,21 +40,7 @@ describe('page hardening: a hostile or sloppy page cannot break capture silently
     page = await browser.context.newPage();
   });
 
-  /** The call's two groups, once both were pushed. */
-  async function callGroups(): Promise<GatewayGroup[]> {
-    return waitFor(async () => {
-      const found = await connectionGroups(gateway);
-      return found.length === 2 ? found : undefined;
-    }, { timeoutMs: 20_000, what: 'the call’s two groups' });
-  }
-
-  const rig = (): LifecycleRig => ({
-    gateway,
-    pages,
-    extensionId: browser.extensionId,
-    health: () => extensionHealth(browser),
-    intervalMs: INTERVAL_MS,
-  });
+  const rig = () => chromiumLifecycleRig({ gateway, pages, browser }, INTERVAL_MS);
 
   it('adds no global binding: a page declaring let/const/class for every top-level name of hook.js (and hook, main, definition) runs', async () => {
     await expectNoGlobalBinding(page, rig(), path.join(CHROME_BUILD_DIR, 'content-scripts', 'hook.js'), 'Chromium');
@@ -97,7 +84,7 @@ describe('page hardening: a hostile or sloppy page cannot break capture silently
     const before = await extensionHealth(browser);
     await page.goto(pages.pageUrl('call'));
     await page.evaluate(() => window.startCall());
-    await callGroups();
+    await callGroupsNow(gateway);
     await page.evaluate(() => {
       Object.defineProperty(Object.prototype, 'toJSON', { value: () => { throw new Error('no JSON here'); }, configurable: true });
     });

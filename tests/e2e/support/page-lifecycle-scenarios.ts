@@ -2,7 +2,8 @@ import fs from 'node:fs';
 import ts from 'typescript';
 import { expect } from 'vitest';
 import { waitFor } from './free-port';
-import { connectionGroups, pushTime } from './exporter-control';
+import { connectionGroups, extensionHealth, pushTime } from './exporter-control';
+import type { CallRig } from './call-rig';
 import type { CallPageServer } from './call-page-server';
 import type { GatewayGroup, Pushgateway } from './pushgateway';
 import type { Health } from '../../../utils/messaging/health';
@@ -34,6 +35,11 @@ export interface LifecycleRig {
   health(): Promise<Health>;
   /** The poll interval the extension is configured with, in ms. */
   intervalMs: number;
+}
+
+/** The rig of a Chromium file started with startCallRig. */
+export function chromiumLifecycleRig({ gateway, pages, browser }: CallRig, intervalMs: number): LifecycleRig {
+  return { gateway, pages, extensionId: browser.extensionId, health: () => extensionHealth(browser), intervalMs };
 }
 
 /** The grouping id the background gave a connection's group. */
@@ -185,7 +191,8 @@ async function pushedAgainAfter(rig: LifecycleRig, groups: GatewayGroup[], what:
   }, { timeoutMs: 8 * rig.intervalMs + 5_000, what });
 }
 
-async function callGroupsNow(gateway: Pushgateway): Promise<GatewayGroup[]> {
+/** The call's two groups, once both were pushed. */
+export async function callGroupsNow(gateway: Pushgateway): Promise<GatewayGroup[]> {
   return waitFor(async () => {
     const found = await connectionGroups(gateway);
     return found.length === 2 ? found : undefined;
