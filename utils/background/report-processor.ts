@@ -12,6 +12,7 @@ import { SCREENED_DROP_REASON } from '../metrics/label-screening';
 import { connectionLabels } from './series-labels';
 import { captureUrl } from './group-lifecycle';
 import type { ReportSource } from './inbound-reports';
+import type { EndedConnections } from './ended-connections';
 
 /** One validated report with where it came from and what platform that is. */
 export interface InboundReport {
@@ -51,7 +52,12 @@ interface ReportProcessorDeps {
    * Default: always admitted.
    */
   admitNewConnection?: (tabId: number) => boolean;
+  /** Connections that ended for good: a late report of theirs is refused (counted as `report-after-end`). */
+  ended: EndedConnections;
 }
+
+/** Drop reason of a report that arrived after its connection ended (a document being left sent it). */
+export const REPORT_AFTER_END = 'report-after-end';
 
 interface LiveConnection {
   window: QualityWindowLike;
@@ -143,10 +149,22 @@ export function createReportProcessor(deps: ReportProcessorDeps) {
     }
   }
 
+  /** Connections whose document is gone (navigation, reload, tab closed): groups deleted, late reports refused. */
+  function endForGood(entries: readonly Pick<TrackedConnection, 'groupId' | 'tabId' | 'frameId' | 'pcId'>[]): void {
+    for (const entry of entries) deps.ended.remember(entry);
+    deleteGroups(entries);
+  }
+
   function process(item: InboundReport): void {
     const { source, report } = item;
+    const address = { tabId: source.tabId, frameId: source.frameId, pcId: report.pcId };
     if (report.event === 'ended') {
+      deps.ended.remember(address);
       deleteGroups(deps.tracker.end(source.tabId, source.frameId, report.pcId));
+      return;
+    }
+    if (deps.ended.isEnded(address)) {
+      deps.drops.count(REPORT_AFTER_END);
       return;
     }
     // Past the per-tab cap every new connection evicts an older one, deleting its group: a page
@@ -213,6 +231,7 @@ export function createReportProcessor(deps: ReportProcessorDeps) {
     process,
     /** Queues deletion of the groups of connections that ended outside a report (tab closed, integrity check). */
     deleteGroups,
+    endForGood,
     /** Starts the push timer; call once the stored state is restored. */
     start: () => scheduler.start(),
     stop: () => scheduler.stop(),

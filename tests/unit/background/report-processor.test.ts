@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
-import { createReportProcessor, type InboundReport } from '@/utils/background/report-processor';
+import { createReportProcessor, REPORT_AFTER_END, type InboundReport } from '@/utils/background/report-processor';
+import { createEndedConnections } from '@/utils/background/ended-connections';
 import { MAX_REPORTS_PER_BATCH, parseInboundBatch } from '@/utils/background/inbound-reports';
 import { MAX_REPORTS_PER_BATCH as RELAY_MAX_REPORTS_PER_BATCH } from '@/utils/webrtc/report-batch-validator';
 import { createConnectionTracker } from '@/utils/integrity/connection-tracker';
@@ -52,6 +53,7 @@ function createProcessorUnderTest(options: {
     now,
     onOutboxChanged: () => {},
     admitNewConnection: options.admit,
+    ended: createEndedConnections({ drops }),
   });
   return { tracker, processor, settings, exportState };
 }
@@ -133,6 +135,53 @@ describe('report processor admission of new connections', () => {
     expect(drops.snapshot()['quality-streams-over-cap']).toBe(36);
     processor.process(manySsrcs(2));
     expect(drops.snapshot()['quality-streams-over-cap']).toBe(72);
+  });
+});
+
+describe('report processor and late reports of ended connections', () => {
+  let drops: ReturnType<typeof createDropCounter>;
+  let outbox: { put: ReturnType<typeof vi.fn>; remove: ReturnType<typeof vi.fn> };
+
+  beforeEach(() => {
+    fakeBrowser.reset();
+    drops = createDropCounter();
+    outbox = { put: vi.fn(), remove: vi.fn() };
+  });
+
+  const setup = () => createProcessorUnderTest({ now: () => 1_000_000, drops, outbox });
+  const ended = (tabId: number, pcId: string): InboundReport => ({ ...report(tabId, pcId), report: { event: 'ended', pcId, seq: 2, reason: 'pagehide' } });
+
+  it.each([
+    [
+      'its document was replaced (navigation or reload: Firefox says nothing of the sender)',
+      (p: ReturnType<typeof setup>) => p.processor.endForGood(p.tracker.removeWhere((entry) => entry.tabId === 1)),
+    ],
+    ['the tab was closed', (p: ReturnType<typeof setup>) => p.processor.endForGood(p.tracker.endTab(1))],
+    ['the hook said it ended', (p: ReturnType<typeof setup>) => p.processor.process(ended(1, 'pc-a'))],
+  ])('refuses and counts a stats report arriving after the connection ended because %s, so no group comes back', (_why, end) => {
+    const under = setup();
+    under.processor.process(report(1, 'pc-a'));
+    expect(outbox.put).toHaveBeenCalledTimes(1);
+    end(under);
+    expect(outbox.remove).toHaveBeenCalledTimes(1);
+
+    under.processor.process(report(1, 'pc-a'));
+
+    expect(under.tracker.size()).toBe(0);
+    expect(outbox.put).toHaveBeenCalledTimes(1);
+    expect(drops.snapshot()[REPORT_AFTER_END]).toBe(1);
+  });
+
+  it('takes in the new document’s connections in the same tab and frame, and the same connection id in another tab', () => {
+    const under = setup();
+    under.processor.process(report(1, 'old-doc-0'));
+    under.processor.endForGood(under.tracker.removeWhere((entry) => entry.tabId === 1));
+
+    under.processor.process(report(1, 'new-doc-0'));
+    under.processor.process(report(2, 'old-doc-0'));
+
+    expect(under.tracker.list().map((entry) => `${entry.tabId}/${entry.pcId}`).sort()).toEqual(['1/new-doc-0', '2/old-doc-0']);
+    expect(drops.snapshot()[REPORT_AFTER_END]).toBeUndefined();
   });
 });
 
