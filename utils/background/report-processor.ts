@@ -9,6 +9,7 @@ import type { Settings } from '../settings/settings-schema';
 import type { HookReport, RtcStat, StatsReport } from '../webrtc/report-schema';
 import { connectionGroupingKey, encodeConnection } from '../metrics/export-profiles';
 import { SCREENED_DROP_REASON } from '../metrics/label-screening';
+import { createSsrcAdmission, type SsrcAdmission } from '../metrics/ssrc-admission';
 import { connectionLabels } from './series-labels';
 import { captureUrl } from './group-lifecycle';
 import type { ReportSource } from './inbound-reports';
@@ -68,6 +69,10 @@ interface LiveConnection {
   droppedStreams: number;
   /** False until the first push: that one goes even without a window (the start time, at once). */
   pushed: boolean;
+  /** The SSRCs this connection may export as `ssrc` label values (full and legacy profiles). */
+  ssrcs: SsrcAdmission;
+  /** ssrcs.refused() at the previous push, so only the new refusals are counted. */
+  refusedSsrcs: number;
 }
 
 const RTP_TYPES = new Set(['inbound-rtp', 'outbound-rtp']);
@@ -121,9 +126,12 @@ export function createReportProcessor(deps: ReportProcessorDeps) {
     const encoded = encodeConnection(
       profile,
       { window, stats: connection.stats, startedAt: exported.startedAt },
-      { labels, maxSeries: settings.reliability.maxSeriesPerPush },
+      { labels, maxSeries: settings.reliability.maxSeriesPerPush, ssrcs: connection.ssrcs },
     );
     if (encoded.droppedSeries) deps.drops.count('series-over-cap', encoded.droppedSeries);
+    const refusedSsrcs = connection.ssrcs.refused();
+    if (refusedSsrcs > connection.refusedSsrcs) deps.drops.count('ssrc-labels-over-cap', refusedSsrcs - connection.refusedSsrcs);
+    connection.refusedSsrcs = refusedSsrcs;
     if (encoded.screenedLabels) deps.drops.count(SCREENED_DROP_REASON, encoded.screenedLabels);
     const key = connectionGroupingKey(profile, { groupId, callId: exported.callId, labels });
     if (keyTag(key) !== keyTag(exported.key)) {
@@ -202,7 +210,15 @@ export function createReportProcessor(deps: ReportProcessorDeps) {
       }
       // A connection exported before this worker started has its last push in the gateway already.
       const pushed = deps.exportState.get(entry.groupId) !== undefined;
-      connection = { window: deps.createWindow(), stats, pageUrl: source.url, pushed, droppedStreams: 0 };
+      connection = {
+        window: deps.createWindow(),
+        stats,
+        pageUrl: source.url,
+        pushed,
+        droppedStreams: 0,
+        ssrcs: createSsrcAdmission(),
+        refusedSsrcs: 0,
+      };
       live.set(entry.groupId, connection);
     }
     connection.window.add(stats, at);

@@ -10,6 +10,7 @@ import { countGetStatsCalls, developerModeProfile, getStatsCalls, reloadExtensio
 import { catalogueFamilyNames, groupSeries, seriesKey } from '../support/series-census';
 import { isAcceptedLabelValue, SCREENED_DROP_REASON, SCREENED_VALUE, type ScreenedLabel } from '../../../utils/metrics/label-screening';
 import { QUALITY_METRIC_NAMES } from '../../../utils/metrics/quality-encoder';
+import { MAX_SSRC_LABELS_PER_CONNECTION } from '../../../utils/metrics/ssrc-admission';
 import { reliabilitySchema, STATS_TYPES, type SettingsInput } from '../../../utils/settings/settings-schema';
 
 const INTERVAL_MS = 1_000;
@@ -289,12 +290,14 @@ describe('bounds: hostile pages, reload and uninstall in Chromium', () => {
 
     const catalogue = catalogueFamilyNames();
     const qualityNames = new Set(QUALITY_METRIC_NAMES);
-    const ssrcOnly = new Set(['ssrc']);
+    // Stream identity: the SSRC, and the index that tells apart streams whose SSRC was refused (`other`).
+    const ssrcOnly = new Set(['ssrc', 'index']);
     const minted = new Set<string>();
     const badValues = new Set<string>();
     const seriesIgnoringSsrc = new Map<string, Set<string>>();
     const qualitySeries = new Map<string, Set<string>>();
     const ssrcs = new Set<string>();
+    const ssrcsPerGroup = new Map<string, Set<string>>();
     let reads = 0;
     let maxSeries = 0;
     let maxSsrcsInOnePush = 0;
@@ -319,7 +322,12 @@ describe('bounds: hostile pages, reload and uninstall in Chromium', () => {
           ignoring.add(seriesKey(one, ssrcOnly));
           if (qualityNames.has(one.name)) quality.add(seriesKey(one));
         }
-        for (const ssrc of pushSsrcs) ssrcs.add(ssrc);
+        const groupSsrcs = ssrcsPerGroup.get(groupId(group)) ?? new Set<string>();
+        ssrcsPerGroup.set(groupId(group), groupSsrcs);
+        for (const ssrc of pushSsrcs) {
+          ssrcs.add(ssrc);
+          groupSsrcs.add(ssrc);
+        }
         maxSsrcsInOnePush = Math.max(maxSsrcsInOnePush, pushSsrcs.size);
       }
     };
@@ -345,7 +353,7 @@ describe('bounds: hostile pages, reload and uninstall in Chromium', () => {
     console.info(
       `[bounds] hostile getStats for ${((Date.now() - startedAt) / 1000).toFixed(1)} s: the page made ${page.infoStrings} info strings and ` +
         `${page.ssrcs} ssrcs in ${page.polls} polls; the gateway, read ${reads} times, held at most ${maxSeries} series in a group ` +
-        `(cap ${HOSTILE_SERIES_CAP}), ${perGroup.join(' / ')} distinct series per group over the whole run apart from ssrc ` +
+        `(cap ${HOSTILE_SERIES_CAP}), ${perGroup.join(' / ')} distinct series per group over the whole run apart from ssrc and index ` +
         `(quality families ${qualityPerGroup.join(' / ')}), ${ssrcs.size} distinct ssrc values (at most ${maxSsrcsInOnePush} in one push); drops: ` +
         grown.map((reason) => `${reason} +${delta(reason)}`).join(', '),
     );
@@ -357,12 +365,14 @@ describe('bounds: hostile pages, reload and uninstall in Chromium', () => {
     expect([...minted]).toEqual([]);
     expect([...badValues]).toEqual([]);
     // Each push within the series cap; over the whole run, no more distinct series than one push
-    // may hold: 10,000 strings did not accumulate. Only `ssrc` follows the page: in the `full`
-    // profile a page that rotates SSRCs gets new series each push (each push within the cap; the
-    // count is printed above). The quality families (the default profile's whole body) have no
-    // ssrc and stay within the per-connection budget over the whole run.
+    // may hold: 10,000 strings did not accumulate. A connection exports at most its SSRC cap of
+    // distinct `ssrc` values over its life (then `other`), however fast the page rotates them. The
+    // quality families (the default profile's whole body) have no ssrc and stay within the
+    // per-connection budget over the whole run.
     expect(maxSeries).toBeLessThanOrEqual(HOSTILE_SERIES_CAP);
     for (const count of perGroup) expect(count).toBeLessThanOrEqual(HOSTILE_SERIES_CAP);
+    for (const values of ssrcsPerGroup.values()) expect(values.size).toBeLessThanOrEqual(MAX_SSRC_LABELS_PER_CONNECTION + 1);
+    expect(delta('ssrc-labels-over-cap')).toBeGreaterThan(0);
     for (const count of qualityPerGroup) expect(count).toBeLessThanOrEqual(QUALITY_SERIES_PER_CONNECTION);
     // Every cut is counted in health.
     expect(delta(SCREENED_DROP_REASON)).toBeGreaterThanOrEqual(HOSTILE_INFO_STRINGS);

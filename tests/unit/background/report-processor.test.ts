@@ -15,6 +15,7 @@ import { MAX_STREAMS_PER_CONNECTION, createQualityWindow } from '@/utils/quality
 import { createMemoryArea } from '../integrity/memory-area';
 import type { RtcStat } from '@/utils/webrtc/report-schema';
 import { loadFixture } from '../../fixtures/load-fixture';
+import { MAX_SSRC_LABELS_PER_CONNECTION } from '@/utils/metrics/ssrc-admission';
 
 function report(tabId: number, pcId: string): InboundReport {
   return {
@@ -135,6 +136,33 @@ describe('report processor admission of new connections', () => {
     expect(drops.snapshot()['quality-streams-over-cap']).toBe(36);
     processor.process(manySsrcs(2));
     expect(drops.snapshot()['quality-streams-over-cap']).toBe(72);
+  });
+
+  it('in the full profile, exports no more distinct ssrc values than the cap for a page that rotates them, and counts the rest', () => {
+    vi.useFakeTimers();
+    try {
+      const { processor, settings } = setup();
+      settings.exportProfile = 'full';
+      processor.start();
+      const polls = MAX_SSRC_LABELS_PER_CONNECTION + 20;
+      for (let seq = 1; seq <= polls; seq++) {
+        const base = report(1, 'rotating');
+        const stats: RtcStat[] = [
+          { id: 'IT1', type: 'inbound-rtp', timestamp: seq, kind: 'audio', ssrc: 5_000 + seq, packetsReceived: seq, packetsLost: 0 },
+        ];
+        processor.process({ ...base, report: { ...base.report, seq, stats } } as InboundReport);
+        now += settings.pushIntervalMs;
+        vi.advanceTimersByTime(settings.pushIntervalMs);
+      }
+      const bodies = outbox.put.mock.calls.map((call) => String(call[2]));
+      const values = new Set(bodies.flatMap((body) => [...body.matchAll(/ssrc="([^"]*)"/g)].map((match) => match[1])));
+      expect(bodies.length).toBe(polls);
+      expect(values.size).toBe(MAX_SSRC_LABELS_PER_CONNECTION + 1);
+      expect(drops.snapshot()['ssrc-labels-over-cap']).toBe(polls - MAX_SSRC_LABELS_PER_CONNECTION);
+      processor.stop();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
 
