@@ -61,6 +61,8 @@ export interface ChromiumHarness {
   startServiceWorker(): Promise<void>;
   /** The worker's status as DevTools reports it ('running', 'stopped', ...). */
   serviceWorkerStatus(): Promise<string>;
+  /** How many times the worker started from stopped since the first stop/start/status call (events, not polls). */
+  serviceWorkerStarts(): Promise<number>;
   /** The service worker's JS heap after a full GC. */
   workerHeap(options?: { collectGarbage?: boolean }): Promise<HeapUsage>;
   close(): Promise<void>;
@@ -138,18 +140,19 @@ export async function launchChromium(options: LaunchChromiumOptions = {}): Promi
     await closeInstallOptionsPage(context, extensionUrl('options.html'));
 
     // One hidden page carries the ServiceWorker-domain session (stop/start/status).
-    let swSession: { page: Page; session: CDPSession; status: string; stops: number } | undefined;
+    let swSession: { page: Page; session: CDPSession; status: string; stops: number; starts: number } | undefined;
     async function serviceWorkerSession() {
       if (swSession && !swSession.page.isClosed()) return swSession;
       const page = await context.newPage();
       const session = await context.newCDPSession(page);
-      const state = { page, session, status: 'unknown', stops: 0 };
+      const state = { page, session, status: 'unknown', stops: 0, starts: 0 };
       // Stops are counted as events: Chromium may start the worker again within a few hundred ms
       // of a stop (a page's next report wakes it), which polling the status would miss.
       session.on('ServiceWorker.workerVersionUpdated', (event) => {
         for (const version of event.versions) {
           if (version.scriptURL !== scriptUrl) continue;
           if (version.runningStatus === 'stopped' && state.status !== 'stopped') state.stops++;
+          if (version.runningStatus === 'starting' && state.status === 'stopped') state.starts++;
           state.status = version.runningStatus;
         }
       });
@@ -219,6 +222,9 @@ export async function launchChromium(options: LaunchChromiumOptions = {}): Promi
       },
       async serviceWorkerStatus() {
         return (await serviceWorkerSession()).status;
+      },
+      async serviceWorkerStarts() {
+        return (await serviceWorkerSession()).starts;
       },
       async workerHeap({ collectGarbage = true } = {}) {
         const browser = context.browser();
