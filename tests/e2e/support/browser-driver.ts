@@ -39,10 +39,11 @@ export interface BrowserDriver {
   /** Writes to several areas, every write issued before the first settles (a waking background reads all of them). */
   writeStorage(items: StorageItems): Promise<void>;
   /**
-   * Closes the browser and starts it again with the same profile (needs `persistentProfile`);
-   * the extension's storage.local and storage.sync survive, storage.session does not.
+   * Closes the browser, runs `whileClosed` (if given), and starts it again with the same profile
+   * (needs `persistentProfile`); the extension's storage.local and storage.sync survive,
+   * storage.session does not.
    */
-  restartBrowser(): Promise<void>;
+  restartBrowser(whileClosed?: () => Promise<void>): Promise<void>;
   close(): Promise<void>;
 }
 

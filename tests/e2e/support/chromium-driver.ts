@@ -57,10 +57,11 @@ export async function createChromiumDriver(options: DriverOptions = {}): Promise
     },
     readStorage: (keys) => readStorageWith(evaluate, keys),
     writeStorage: (items) => writeStorageWith(evaluate, items),
-    async restartBrowser() {
+    async restartBrowser(whileClosed) {
       if (!profile) throw new Error('restartBrowser: create the driver with persistentProfile: true');
       await harness.close();
       quiet = undefined;
+      await whileClosed?.();
       harness = await launchChromium({ userDataDir: profile });
     },
     async close() {

@@ -1,8 +1,7 @@
 import { expect } from 'vitest';
 import type { BrowserDriver } from './browser-driver';
-import { startCallPageServer, type CallPageServer } from './call-page-server';
+import { startDriverRig, stopCallRig, type DriverRig } from './call-rig';
 import { startFaultProxy, type FaultProxy } from './fault-proxy';
-import { startPushgateway, type Pushgateway } from './pushgateway';
 import type { ScenarioPage } from './platform-shapes';
 import { connectionGroups } from './exporter-control';
 import {
@@ -44,11 +43,8 @@ const LOOPBACK = 'http://127.0.0.1/*';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** What a fault test file starts once: gateway, proxy in front of it, call pages and one browser. */
-export interface FaultRig {
-  driver: BrowserDriver;
-  gateway: Pushgateway;
+export interface FaultRig extends DriverRig {
   proxy: FaultProxy;
-  pages: CallPageServer;
 }
 
 /** Settings of every fault test: every poll pushed (bounds are counted in intervals), raw byte counters for the freshness checks. */
@@ -65,19 +61,17 @@ export function faultSettings(proxyUrl: string) {
 
 /** Starts the rig with the browser `createDriver` launches. */
 export async function startFaultRig(createDriver: () => Promise<BrowserDriver>): Promise<FaultRig> {
-  const [gateway, pages] = await Promise.all([startPushgateway({ adminApi: true }), startCallPageServer()]);
-  const proxy = await startFaultProxy(gateway.url);
-  const driver = await createDriver();
-  await driver.configure(faultSettings(proxy.url), LOOPBACK);
-  return { driver, gateway, proxy, pages };
+  const rig = await startDriverRig(createDriver);
+  const proxy = await startFaultProxy(rig.gateway.url);
+  await rig.driver.configure(faultSettings(proxy.url), LOOPBACK);
+  return { ...rig, proxy };
 }
 
 /** Stops whatever of the rig started (browser first, so nothing pushes into a stopped gateway). */
 export async function stopFaultRig(rig: Partial<FaultRig>): Promise<void> {
   await rig.driver?.close();
   await rig.proxy?.close();
-  await rig.pages?.close();
-  await rig.gateway?.stop();
+  await stopCallRig({ pages: rig.pages, gateway: rig.gateway });
 }
 
 /**

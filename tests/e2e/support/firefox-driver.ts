@@ -65,9 +65,10 @@ export async function createFirefoxDriver(options: DriverOptions = {}): Promise<
     holdReports: async () => async () => {},
     readStorage: (keys) => readStorageWith(evaluate, keys),
     writeStorage: (items) => writeStorageWith(evaluate, items),
-    async restartBrowser() {
+    async restartBrowser(whileClosed) {
       if (!profile) throw new Error('restartBrowser: create the driver with persistentProfile: true');
       await harness.close();
+      await whileClosed?.();
       await start();
     },
     async close() {
