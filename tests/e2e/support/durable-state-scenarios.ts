@@ -89,10 +89,14 @@ export async function closedWhileStoppedScenario(rig: DriverRig, page: ScenarioP
   await trackerSaved(rig, 2);
   // No reports that would wake the background, no pagehide "ended" (where the browser can hold them).
   await rig.driver.holdReports(page);
-  const stayedStopped = await rig.driver.stopBackground();
-  // Whether the background stayed stopped until the tab closed (else it heard onRemoved itself).
-  const missedOnRemoved = await stayedStopped();
+  // Whether the background stayed stopped until the tab closed (else it may have heard onRemoved itself).
+  let missedOnRemoved = false;
+  for (let attempt = 1; attempt <= 5 && !missedOnRemoved; attempt++) {
+    missedOnRemoved = await (await rig.driver.stopBackground())();
+  }
   await page.close();
+  // Runs again: woken by a question, if the closing tab did not wake it.
+  await rig.driver.health();
   const startedAt = Date.now();
   await waitFor(async () => (await connectionGroups(rig.gateway)).length === 0, {
     timeoutMs: STALE_MS,
@@ -101,7 +105,12 @@ export async function closedWhileStoppedScenario(rig: DriverRig, page: ScenarioP
   figures.closedWhileStoppedMs = Date.now() - startedAt;
   const health = await rig.driver.health();
   figures.closedWhileStopped = { missedOnRemoved, repaired: health.integrity.repaired };
-  expect(health.integrity.repaired['closed-tab'] ?? 0).toBe(missedOnRemoved ? groups.length : 0);
+  // A stopped background can only learn of the closed tab from its start-up check. One that ran
+  // when the tab closed heard onRemoved, unless it was still starting (then the check, which runs
+  // before queued events, found the tab gone first): either count is right then.
+  const repairedClosed = health.integrity.repaired['closed-tab'] ?? 0;
+  if (missedOnRemoved) expect(repairedClosed).toBe(groups.length);
+  else expect([0, groups.length]).toContain(repairedClosed);
   expect(health.connections.total).toBe(0);
 }
 
@@ -120,46 +129,47 @@ export async function garbageRepairScenario(rig: DriverRig, page: ScenarioPage, 
     expect((await gateway.push(`job/e2e/peer_connection_id/${orphan}`, orphanBody, 'PUT')).ok).toBe(true);
   }
 
+  // The garbage is made once from the clean saved state, so that writing it again (below) writes the same.
+  const saved = await trackerEntries(rig);
+  const entries = saved[0]?.entries ?? [];
+  const tracker = {
+    version: 1,
+    entries: [
+      ...entries,
+      { groupId: 'orphantrunc1', tabId: 5 },
+      { ...(entries[0] as object), groupId: 'wrongtypes01', tabId: 'seven', pcId: 'other' },
+      { ...(entries[0] as object), groupId: 'orphanclosed', tabId: 987_654_321, pcId: 'gone' },
+      42,
+      'junk',
+    ],
+  };
+  const inArea = (area: StorageArea) => (saved.some((found) => found.area === area) ? { [TRACKER_STORAGE_KEY]: tracker } : {});
+  const garbage = {
+    sync: {
+      settings: {
+        version: 99,
+        gateway: { url: gateway.url, job: 'e2e', gzip: 'yes' },
+        customOrigins: [LOOPBACK],
+        intervalMs: 'fast',
+        platforms: 'all',
+        reliability: { staleConnectionMs: -5, queueMaxSize: { nested: true } },
+      },
+      settingsSavedAt: Date.now(),
+    },
+    local: inArea('local'),
+    session: {
+      [OUTBOX_STORAGE_KEY]: {
+        format: 1,
+        entries: [{ groupId: 'x', kind: 'push' }, 'garbage', { groupId: 'y', kind: 'explode', groupingKey: {}, body: '', updatedAt: 1 }],
+      },
+      'exporter.delivery': { pushesOk: 'lots' },
+      'exporter.networkBreaker': { format: 9, policy: null },
+      ...inArea('session'),
+    },
+  };
+
   const release = await driver.holdReports(page);
-  const attempts = await writeWhileStopped(rig, async () => {
-    const saved = await trackerEntries(rig);
-    const entries = saved[0]?.entries ?? [];
-    const tracker = {
-      version: 1,
-      entries: [
-        ...entries,
-        { groupId: 'orphantrunc1', tabId: 5 },
-        { ...(entries[0] as object), groupId: 'wrongtypes01', tabId: 'seven', pcId: 'other' },
-        { ...(entries[0] as object), groupId: 'orphanclosed', tabId: 987_654_321, pcId: 'gone' },
-        42,
-        'junk',
-      ],
-    };
-    const inArea = (area: StorageArea) => (saved.some((found) => found.area === area) ? { [TRACKER_STORAGE_KEY]: tracker } : {});
-    await driver.writeStorage({
-      sync: {
-        settings: {
-          version: 99,
-          gateway: { url: gateway.url, job: 'e2e', gzip: 'yes' },
-          customOrigins: [LOOPBACK],
-          intervalMs: 'fast',
-          platforms: 'all',
-          reliability: { staleConnectionMs: -5, queueMaxSize: { nested: true } },
-        },
-        settingsSavedAt: Date.now(),
-      },
-      local: inArea('local'),
-      session: {
-        [OUTBOX_STORAGE_KEY]: {
-          format: 1,
-          entries: [{ groupId: 'x', kind: 'push' }, 'garbage', { groupId: 'y', kind: 'explode', groupingKey: {}, body: '', updatedAt: 1 }],
-        },
-        'exporter.delivery': { pushesOk: 'lots' },
-        'exporter.networkBreaker': { format: 9, policy: null },
-        ...inArea('session'),
-      },
-    });
-  });
+  const attempts = await writeWhileStopped(rig, () => driver.writeStorage(garbage));
   await release();
   // The health question wakes the background, which reads the garbage as it starts.
   const restartedAt = Date.now() / 1000;
@@ -194,15 +204,20 @@ export async function garbageRepairScenario(rig: DriverRig, page: ScenarioPage, 
 }
 
 /**
- * Stops the background and runs `write`; if the background ran again meanwhile (a page's report
- * woke it), it may have read half of it, so it is stopped and written again. Returns the attempts.
+ * Stops the background and runs `write` at once, in a state where the background is stopped: if
+ * it ran again before the write began (Chromium restarts a stopped worker within ~0.5 s now and
+ * then; a page's report wakes Firefox's event page), it is stopped again. A start during the write
+ * is harmless: the write issues every item before the first settles, and a starting background
+ * reads storage after that. Returns the attempts.
  */
 async function writeWhileStopped(rig: DriverRig, write: () => Promise<void>): Promise<number> {
   for (let attempt = 1; ; attempt++) {
     const stayedStopped = await rig.driver.stopBackground();
-    await write();
-    if (await stayedStopped()) return attempt;
-    if (attempt === 5) throw new Error('the background does not stay stopped');
+    if (await stayedStopped()) {
+      await write();
+      return attempt;
+    }
+    if (attempt === 8) throw new Error('the background does not stay stopped');
   }
 }
 
