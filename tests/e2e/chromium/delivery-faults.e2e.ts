@@ -1,6 +1,5 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createChromiumDriver } from '../support/chromium-driver';
-import type { ScenarioPage } from '../support/platform-shapes';
 import { pushTime } from '../support/exporter-control';
 import { callGroups, finalStateLoss, healthWhere, liveCall, pageCounters, startTwoPcCall } from '../support/delivery-faults';
 import {
@@ -9,13 +8,7 @@ import {
   FAULT_RELIABILITY as RELIABILITY,
   FAULT_SLACK_MS as SLACK_MS,
   RECOVERY_BOUND_MS,
-  backgroundStopDuringOutageScenario,
-  gatewayCrashScenario,
-  hangUpDuringOutageScenario,
-  prepareFaultTest,
-  startFaultRig,
-  stopFaultRig,
-  type FaultRig,
+  deliveryFaultSuite,
 } from '../support/delivery-fault-scenarios';
 
 /**
@@ -27,36 +20,12 @@ import {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('delivery under gateway faults (Chromium)', () => {
-  let rig: FaultRig;
-  let page: ScenarioPage | undefined;
-
-  beforeAll(async () => {
-    rig = await startFaultRig(() => createChromiumDriver());
-  });
-
-  afterAll(async () => {
-    await stopFaultRig(rig ?? {});
-  });
-
-  beforeEach(async () => {
-    page = await prepareFaultTest(rig, page);
-  });
-
-  it('rides out a gateway crash with only probes, and both groups are fresh within half-open delay + 2 intervals of its restart', async () => {
-    await gatewayCrashScenario(rig, page!);
-  });
-
-  it('deletes a group hung up during the outage once the gateway is back, and it stays deleted', async () => {
-    await hangUpDuringOutageScenario(rig, page!);
-  });
-
-  it('loses nothing when the service worker is stopped during the outage', async () => {
-    await backgroundStopDuringOutageScenario(rig, page!);
-  });
+  const suite = deliveryFaultSuite(() => createChromiumDriver(), 'service worker');
 
   it('opens the breaker after the threshold of 500s, closes it after recovery, and a 400 for one group does not stop the other', async () => {
-    const { driver: browser, gateway, proxy } = rig;
-    const call = await startTwoPcCall(page!, rig.pages.pageUrl('call'), gateway);
+    const { driver: browser, gateway, proxy, pages } = suite.rig();
+    const page = suite.page();
+    const call = await startTwoPcCall(page, pages.pageUrl('call'), gateway);
     proxy.resetCounts();
     await proxy.setMode({ status: 500 });
     const opened = await healthWhere(browser, (h) => h.delivery.breaker === 'open', 'breaker open after 500s', 10_000);
@@ -105,8 +74,9 @@ describe('delivery under gateway faults (Chromium)', () => {
   });
 
   it('cuts a 10 s stall at the request timeout and counts it', async () => {
-    const { driver: browser, gateway, proxy } = rig;
-    const call = await startTwoPcCall(page!, rig.pages.pageUrl('call'), gateway);
+    const { driver: browser, gateway, proxy, pages } = suite.rig();
+    const page = suite.page();
+    const call = await startTwoPcCall(page, pages.pageUrl('call'), gateway);
     const before = await browser.health();
     await proxy.setMode('stall');
     const stalledAt = Date.now();
@@ -120,7 +90,7 @@ describe('delivery under gateway faults (Chromium)', () => {
     await healthWhere(browser, (h) => h.delivery.breaker === 'open', 'breaker open after timeouts', 10_000);
     await proxy.setMode('pass');
     const passAt = Date.now();
-    const floor = await pageCounters(page!);
+    const floor = await pageCounters(page);
     // A probe already stalled when the path came back must first time out itself.
     const final = await finalStateLoss(gateway, liveCall(call, floor), RECOVERY_BOUND_MS + RELIABILITY.requestTimeoutMs + SLACK_MS);
     console.info(

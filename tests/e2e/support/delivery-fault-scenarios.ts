@@ -1,4 +1,4 @@
-import { expect } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import type { BrowserDriver } from './browser-driver';
 import { startDriverRig, stopCallRig, type DriverRig } from './call-rig';
 import { startFaultProxy, type FaultProxy } from './fault-proxy';
@@ -116,15 +116,20 @@ async function reopenWithSavedGroups(rig: FaultRig, page: ScenarioPage, before: 
   return { requests, gatewayBackAt, final, recoveredMs: Date.now() - backAt };
 }
 
+/** Starts the call, then takes the gateway down (`kill`: a crash; `stop`: clean, its groups saved) and waits for the breaker to open. */
+async function callIntoOutage(rig: FaultRig, page: ScenarioPage, how: 'kill' | 'stop') {
+  const call = await startTwoPcCall(page, rig.pages.pageUrl('call'), rig.gateway);
+  rig.proxy.resetCounts();
+  const downAt = Date.now();
+  await (how === 'kill' ? rig.gateway.kill() : rig.gateway.stop());
+  const opened = await healthWhere(rig.driver, (h) => h.delivery.breaker === 'open', `breaker open after the gateway's ${how}`, 10_000);
+  return { call, downAt, opened };
+}
+
 /** The gateway crashes mid-call and restarts empty: only probes reach it meanwhile, and both groups are fresh soon after. */
 export async function gatewayCrashScenario(rig: FaultRig, page: ScenarioPage): Promise<void> {
   const { driver, gateway, proxy } = rig;
-  const call = await startTwoPcCall(page, rig.pages.pageUrl('call'), gateway);
-  proxy.resetCounts();
-  const killedAt = Date.now();
-  await gateway.kill();
-
-  const opened = await healthWhere(driver, (h) => h.delivery.breaker === 'open', 'breaker open after the crash', 10_000);
+  const { call, downAt: killedAt, opened } = await callIntoOutage(rig, page, 'kill');
   expect(opened.delivery.lastError).toMatchObject({ kind: 'http', status: 502 });
   await sleep(killedAt + 24 * FAULT_INTERVAL_MS - Date.now());
 
@@ -156,10 +161,8 @@ export async function gatewayCrashScenario(rig: FaultRig, page: ScenarioPage): P
 /** The callee hangs up while the gateway is down: its group is deleted once the gateway is back, and stays deleted. */
 export async function hangUpDuringOutageScenario(rig: FaultRig, page: ScenarioPage): Promise<void> {
   const { driver, gateway } = rig;
-  const before = await startTwoPcCall(page, rig.pages.pageUrl('call'), gateway);
   // A clean stop writes the gateway's persistence file: the group comes back with the gateway, so only a DELETE removes it.
-  await gateway.stop();
-  await healthWhere(driver, (h) => h.delivery.breaker === 'open', 'breaker open during the outage', 10_000);
+  const { call: before } = await callIntoOutage(rig, page, 'stop');
 
   await closeCallee(page);
   await healthWhere(driver, (h) => h.delivery.pendingDeletes >= 1, 'deletion of the hung-up group pending', 5_000);
@@ -182,12 +185,8 @@ export async function hangUpDuringOutageScenario(rig: FaultRig, page: ScenarioPa
  * delivers the final state once the gateway is back.
  */
 export async function backgroundStopDuringOutageScenario(rig: FaultRig, page: ScenarioPage): Promise<void> {
-  const { driver, gateway, proxy } = rig;
-  const before = await startTwoPcCall(page, rig.pages.pageUrl('call'), gateway);
-  proxy.resetCounts();
-  const downAt = Date.now();
-  await gateway.stop();
-  await healthWhere(driver, (h) => h.delivery.breaker === 'open', 'breaker open during the outage', 10_000);
+  const { driver, gateway } = rig;
+  const { call: before, downAt } = await callIntoOutage(rig, page, 'stop');
   await closeCallee(page);
   const pending = await healthWhere(driver, (h) => h.delivery.pendingDeletes >= 1, 'deletion pending', 5_000);
   // Past the outbox's write delay (250 ms): what the browser stops is a background that has written its state.
@@ -218,4 +217,33 @@ export async function backgroundStopDuringOutageScenario(rig: FaultRig, page: Sc
       `final-state loss ${final.lost}/${final.total}, recovered ${recoveredMs} ms after the path came back`,
   );
   expect(requests).toBeLessThanOrEqual(budget.total + 1);
+}
+
+/**
+ * Registers, inside a `describe`, the rig's hooks and the three shared fault tests for the browser
+ * `createDriver` launches; `background` names its background in the test names. Returns the rig
+ * and the current call page for a browser's own further tests.
+ */
+export function deliveryFaultSuite(createDriver: () => Promise<BrowserDriver>, background: string) {
+  const state: { rig?: FaultRig; page?: ScenarioPage } = {};
+  beforeAll(async () => {
+    state.rig = await startFaultRig(createDriver);
+  });
+  afterAll(async () => {
+    await stopFaultRig(state.rig ?? {});
+  });
+  beforeEach(async () => {
+    state.page = await prepareFaultTest(state.rig!, state.page);
+  });
+
+  it('rides out a gateway crash with only probes, and both groups are fresh within half-open delay + 2 intervals of its restart', async () => {
+    await gatewayCrashScenario(state.rig!, state.page!);
+  });
+  it('deletes a group hung up during the outage once the gateway is back, and it stays deleted', async () => {
+    await hangUpDuringOutageScenario(state.rig!, state.page!);
+  });
+  it(`loses nothing when the ${background} is stopped during the outage`, async () => {
+    await backgroundStopDuringOutageScenario(state.rig!, state.page!);
+  });
+  return { rig: () => state.rig!, page: () => state.page! };
 }

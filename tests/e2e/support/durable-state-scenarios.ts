@@ -1,12 +1,12 @@
-import { expect } from 'vitest';
-import type { DriverRig } from './call-rig';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { startDriverRig, stopCallRig, type DriverRig } from './call-rig';
 import { twoGroups } from './capture-scenarios';
 import { connectionGroups, pushTime } from './exporter-control';
 import { groupIdOf, healthWhere, startTwoPcCall } from './delivery-faults';
 import { waitFor } from './free-port';
 import type { ScenarioPage } from './platform-shapes';
 import type { GatewayGroup } from './pushgateway';
-import type { StorageArea } from './browser-driver';
+import type { BrowserDriver, StorageArea } from './browser-driver';
 import type { Health } from '../../../utils/messaging/health';
 import { OUTBOX_DELETES_STORAGE_KEY, OUTBOX_STORAGE_KEY } from '../../../utils/export/outbox';
 import { TRACKER_STORAGE_KEY } from '../../../utils/integrity/connection-tracker';
@@ -301,4 +301,45 @@ export async function pendingDeletesAcrossRestartScenario(rig: DriverRig): Promi
   const deletedAfterMs = Date.now() - backAt;
   await healthWhere(driver, (health) => health.delivery.pendingDeletes === 0, 'no pending deletes left');
   console.log(`[durable-deletes ${driver.name}] groups deleted ${deletedAfterMs} ms after the gateway came back (after a browser restart)`);
+}
+
+/**
+ * Registers, inside a `describe`, the rig's hooks and the shared durable-state tests for the
+ * browser `createDriver` launches (`background` names its background in the test names), and logs
+ * the figures at the end. Returns the rig, the current call page and the figures for a browser's
+ * own further tests.
+ */
+export function durableStateSuite<D extends BrowserDriver>(createDriver: () => Promise<D>, background: string) {
+  const state: { rig?: DriverRig<D>; page?: ScenarioPage } = {};
+  const figures: Figures = {};
+  beforeAll(async () => {
+    state.rig = await startDriverRig(createDriver);
+  });
+  afterAll(async () => {
+    console.log(`[durable-state e2e ${state.rig?.driver.name}] ${JSON.stringify(figures)}`);
+    await stopCallRig(state.rig ?? {});
+  });
+  beforeEach(async () => {
+    state.page = await prepareDurableTest(state.rig!, state.page);
+  });
+
+  it('deletes the groups of a tab closed mid-call without hang-up, within the stale limit', async () => {
+    await closedTabScenario(state.rig!, state.page!, figures);
+  });
+  it(`deletes the groups of a tab that closed while the ${background} was stopped, once it runs again`, async () => {
+    await closedWhileStoppedScenario(state.rig!, state.page!, figures);
+  });
+  it(`recovers from garbage in storage across a ${background} restart, reports the repairs, and keeps the call exporting`, async () => {
+    await garbageRepairScenario(state.rig!, state.page!, figures);
+  });
+  return {
+    rig: () => state.rig!,
+    page: () => state.page!,
+    /** Closes the current call page (a test that opens its own). */
+    async closePage() {
+      await state.page?.close().catch(() => {});
+      state.page = undefined;
+    },
+    figures,
+  };
 }
