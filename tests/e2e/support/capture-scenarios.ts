@@ -4,13 +4,14 @@ import { connectionGroups } from './exporter-control';
 import type { GatewayGroup, Pushgateway } from './pushgateway';
 import type { ScenarioPage } from './platform-shapes';
 
-async function twoGroups(gateway: Pushgateway, what: string): Promise<GatewayGroup[]> {
+/** Waits until the gateway holds exactly two connection groups (a loopback call's two ends). */
+export async function twoGroups(gateway: Pushgateway, what: string, timeoutMs = 10_000): Promise<GatewayGroup[]> {
   return waitFor(
     async () => {
       const found = await connectionGroups(gateway);
       return found.length === 2 ? found : undefined;
     },
-    { timeoutMs: 10_000, what },
+    { timeoutMs, what },
   );
 }
 

@@ -55,12 +55,18 @@ export interface ChromiumHarness {
    * as `?tabId=N`, because a popup opened as a page would otherwise see itself as the active tab.
    */
   openPopup(tabUrl?: string): Promise<Page>;
-  /** Stops the extension's service worker (as Chrome does when idle) and waits until it is stopped. */
-  stopServiceWorker(): Promise<void>;
+  /**
+   * Stops the extension's service worker (as Chrome does when idle) and waits until it is stopped.
+   * Resolves with `serviceWorkerStarts()` as it was when the stop was seen: a larger count later
+   * means the worker started again since.
+   */
+  stopServiceWorker(): Promise<number>;
   /** Starts the stopped service worker again and waits until it runs. */
   startServiceWorker(): Promise<void>;
   /** The worker's status as DevTools reports it ('running', 'stopped', ...). */
   serviceWorkerStatus(): Promise<string>;
+  /** How many times the worker started from stopped since the first stop/start/status call (events, not polls). */
+  serviceWorkerStarts(): Promise<number>;
   /** The service worker's JS heap after a full GC. */
   workerHeap(options?: { collectGarbage?: boolean }): Promise<HeapUsage>;
   /** A V8 heap snapshot of the service worker (JSON text, as DevTools saves it), taken after a full GC. */
@@ -140,18 +146,24 @@ export async function launchChromium(options: LaunchChromiumOptions = {}): Promi
     await closeInstallOptionsPage(context, extensionUrl('options.html'));
 
     // One hidden page carries the ServiceWorker-domain session (stop/start/status).
-    let swSession: { page: Page; session: CDPSession; status: string; stops: number } | undefined;
+    let swSession:
+      | { page: Page; session: CDPSession; status: string; stops: number; starts: number; startsAtStop: number }
+      | undefined;
     async function serviceWorkerSession() {
       if (swSession && !swSession.page.isClosed()) return swSession;
       const page = await context.newPage();
       const session = await context.newCDPSession(page);
-      const state = { page, session, status: 'unknown', stops: 0 };
+      const state = { page, session, status: 'unknown', stops: 0, starts: 0, startsAtStop: 0 };
       // Stops are counted as events: Chromium may start the worker again within a few hundred ms
       // of a stop (a page's next report wakes it), which polling the status would miss.
       session.on('ServiceWorker.workerVersionUpdated', (event) => {
         for (const version of event.versions) {
           if (version.scriptURL !== scriptUrl) continue;
-          if (version.runningStatus === 'stopped' && state.status !== 'stopped') state.stops++;
+          if (version.runningStatus === 'stopped' && state.status !== 'stopped') {
+            state.stops++;
+            state.startsAtStop = state.starts;
+          }
+          if (version.runningStatus === 'starting' && state.status === 'stopped') state.starts++;
           state.status = version.runningStatus;
         }
       });
@@ -234,15 +246,21 @@ export async function launchChromium(options: LaunchChromiumOptions = {}): Promi
         const state = await serviceWorkerSession();
         const before = state.stops;
         await state.session.send('ServiceWorker.stopAllWorkers');
+        let askedAt = Date.now();
+        // Looks often (a caller may need to act right after the stop) but asks again only every 250 ms.
         await waitFor(
           async () => {
             if (state.stops > before) return true;
-            // A stop requested while the worker was starting can be ignored: ask again.
-            await state.session.send('ServiceWorker.stopAllWorkers');
+            if (Date.now() - askedAt >= 250) {
+              // A stop requested while the worker was starting can be ignored: ask again.
+              askedAt = Date.now();
+              await state.session.send('ServiceWorker.stopAllWorkers');
+            }
             return false;
           },
-          { timeoutMs: 10_000, intervalMs: 250, what: 'the service worker to stop' },
+          { timeoutMs: 10_000, intervalMs: 10, what: 'the service worker to stop' },
         );
+        return state.startsAtStop;
       },
       async startServiceWorker() {
         const state = await serviceWorkerSession();
@@ -251,6 +269,9 @@ export async function launchChromium(options: LaunchChromiumOptions = {}): Promi
       },
       async serviceWorkerStatus() {
         return (await serviceWorkerSession()).status;
+      },
+      async serviceWorkerStarts() {
+        return (await serviceWorkerSession()).starts;
       },
       async workerHeap({ collectGarbage = true } = {}) {
         return withWorkerTarget(async (call) => {

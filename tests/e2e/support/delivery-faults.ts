@@ -1,8 +1,8 @@
-import type { Page } from 'playwright-core';
-import type { ChromiumHarness } from './chromium';
 import type { GatewayGroup, Pushgateway } from './pushgateway';
 import { waitFor } from './free-port';
-import { connectionGroups, extensionHealth } from './exporter-control';
+import { connectionGroups } from './exporter-control';
+import type { BrowserDriver } from './browser-driver';
+import type { ScenarioPage } from './platform-shapes';
 import type { Health } from '../../../utils/messaging/health';
 
 /**
@@ -42,14 +42,14 @@ export async function callGroups(gateway: Pushgateway): Promise<CallGroups | und
 }
 
 /** Opens the call page, starts a two-PC loopback call and waits until both groups are in the gateway. */
-export async function startTwoPcCall(page: Page, url: string, gateway: Pushgateway): Promise<CallGroups> {
+export async function startTwoPcCall(page: ScenarioPage, url: string, gateway: Pushgateway): Promise<CallGroups> {
   await page.goto(url);
   await page.evaluate(() => window.startCall());
   return waitFor(() => callGroups(gateway), { timeoutMs: 15_000, what: 'caller and callee groups in the gateway' });
 }
 
 /** What the page's own getStats() says now: bytes the caller sent and the callee received. */
-export async function pageCounters(page: Page): Promise<{ sent: number; received: number }> {
+export async function pageCounters(page: ScenarioPage): Promise<{ sent: number; received: number }> {
   const [outbound, inbound] = await Promise.all([
     page.evaluate(() => window.e2e.statsOfType('outbound-rtp')),
     page.evaluate(() => window.e2e.statsOfType('inbound-rtp')),
@@ -104,23 +104,23 @@ export function liveCall(call: CallGroups, floor: { sent: number; received: numb
 }
 
 /** Closes one end of the call only (pc.close(), which fires no state event). */
-export async function closeCallee(page: Page): Promise<void> {
+export async function closeCallee(page: ScenarioPage): Promise<void> {
   await page.evaluate(() => {
     const e2e = window.e2e as unknown as { allPcs(): RTCPeerConnection[] };
     e2e.allPcs()[1]!.close();
   });
 }
 
-/** Polls the background's health until `accept` holds. */
+/** Polls the background's health (through a driver, in either browser) until `accept` holds. */
 export async function healthWhere(
-  browser: ChromiumHarness,
+  browser: Pick<BrowserDriver, 'health'>,
   accept: (health: Health) => boolean,
   what: string,
   timeoutMs = 15_000,
 ): Promise<Health> {
   return waitFor(
     async () => {
-      const health = await extensionHealth(browser);
+      const health = await browser.health();
       return accept(health) ? health : undefined;
     },
     { timeoutMs, intervalMs: 100, what },

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
-import { waitFor } from './free-port';
+import { freePort, waitFor } from './free-port';
+import { connectFirefoxDebugger, firefoxDebuggerPrefs, type BackgroundStatus } from './firefox-debugger';
 
 /** Where `wxt build -b firefox --mv3` puts the Firefox build. */
 export const FIREFOX_BUILD_DIR = path.resolve(process.env.WXT_OUT_DIR ?? '.output', 'firefox-mv3');
@@ -23,6 +24,13 @@ export interface LaunchFirefoxOptions {
   executablePath?: string;
   /** Accept self-signed certificates (pages served under platforms' host names). Default false. */
   acceptInsecureCerts?: boolean;
+  /**
+   * Profile directory to use and keep (a fresh temp profile, removed on close, when omitted). The
+   * extension is a temporary add-on, which Firefox uninstalls when it closes: with a kept profile
+   * the harness sets `extensions.webextensions.keepStorageOnUninstall`, so the next launch's
+   * install finds the same storage.local and storage.sync (measured: storage.session is empty).
+   */
+  userDataDir?: string;
 }
 
 export interface FirefoxHarness {
@@ -39,6 +47,10 @@ export interface FirefoxHarness {
   openOptions(): Promise<Page>;
   /** Runs `fn(arg)` in an extension page (full `browser.*` APIs; the background is not reachable over BiDi). */
   evalInExtension<R, A = undefined>(fn: (arg: A) => R | Promise<R>, arg?: A): Promise<R>;
+  /** Terminates the background event page (about:debugging's button, over the debugger protocol) and waits until it is stopped. */
+  terminateBackground(): Promise<void>;
+  /** The background event page's status as about:debugging shows it. */
+  backgroundStatus(): Promise<BackgroundStatus>;
   close(): Promise<void>;
 }
 
@@ -78,19 +90,26 @@ export async function launchFirefox(options: LaunchFirefoxOptions = {}): Promise
   const geckoId = manifest.browser_specific_settings?.gecko?.id;
   if (!geckoId) throw new Error('The Firefox manifest has no browser_specific_settings.gecko.id');
 
+  // The debugger server (see firefox-debugger.ts) is what can stop the background event page.
+  const debuggerPort = await freePort();
   const instance = await puppeteer.launch({
     browser: 'firefox',
     executablePath: options.executablePath ?? process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr',
     headless: options.headless ?? true,
     acceptInsecureCerts: options.acceptInsecureCerts ?? false,
+    args: ['--start-debugger-server', String(debuggerPort)],
+    ...(options.userDataDir ? { userDataDir: options.userDataDir } : {}),
     extraPrefsFirefox: firefoxPrefs({
       'extensions.webextensions.uuids': JSON.stringify({ [geckoId]: FIREFOX_EXTENSION_UUID }),
+      ...firefoxDebuggerPrefs(),
+      ...(options.userDataDir ? { 'extensions.webextensions.keepStorageOnUninstall': true } : {}),
       ...options.prefs,
     }),
   });
 
   try {
     const extensionId = await instance.installExtension(extensionDir);
+    const debuggerClient = await connectFirefoxDebugger(debuggerPort);
     const extensionUrl = (file: string) => `moz-extension://${FIREFOX_EXTENSION_UUID}/${file.replace(/^\//, '')}`;
 
     async function href(page: Page): Promise<string> {
@@ -140,7 +159,10 @@ export async function launchFirefox(options: LaunchFirefoxOptions = {}): Promise
         const page = await harness.extensionPage();
         return page.evaluate(fn as (a: unknown) => unknown, arg) as Promise<Awaited<ReturnType<typeof fn>>>;
       },
+      terminateBackground: () => debuggerClient.terminateBackground(extensionId),
+      backgroundStatus: () => debuggerClient.backgroundStatus(extensionId),
       async close() {
+        debuggerClient.close();
         await instance.close().catch(() => {});
       },
     };
