@@ -3,6 +3,7 @@
  * npm run fleet -- --target pushgateway|remote-write|vm [--agents N] [--start A] [--growth F]
  *                  [--step-seconds S] [--interval-ms MS] [--call-seconds C] [--gap-seconds G]
  *                  [--poor-share P] [--max-minutes M] [--seed N] [--json FILE]
+ *                  [--no-consistency-check]
  *
  * Simulated agents push what the extension pushes with its default settings (the quality
  * profile of a recorded 2-PC audio+video call, encoded per push by the product's own encoder,
@@ -13,7 +14,8 @@
  * its series stop. Agents step up from A by a factor F to N; each step is measured for S seconds
  * after a one-interval ramp. Stops at the first step with an error or p99 request latency over
  * 1 s, or when the next step would pass M minutes. Prints each step's figures and the sustained
- * agents. Bounded: N ≤ 20,000, at most 16 steps, M ≤ 30.
+ * agents. `--no-consistency-check` starts the Pushgateway with `--push.disable-consistency-check`
+ * (each push is then not checked against every metric it holds). Bounded: N ≤ 20,000, at most 16 steps, M ≤ 30.
  */
 import fs from 'node:fs';
 import { load, parseArgs } from './lib/script-setup.mjs';
@@ -47,6 +49,11 @@ const poorShare = number('poor-share', 0.1, 0, 1);
 const maxMinutes = number('max-minutes', 8, 1, 30);
 const seed = Math.round(number('seed', 12, 0, 2 ** 31));
 const jsonFile = args.option('json', '');
+const noConsistencyCheck = args.flag('no-consistency-check');
+if (noConsistencyCheck && target !== 'pushgateway') {
+  console.error('--no-consistency-check applies to --target pushgateway only');
+  process.exit(2);
+}
 
 const steps = [];
 for (let agents = Math.min(startAgents, maxAgents); steps.length < 16; agents = Math.ceil(agents * growth)) {
@@ -67,9 +74,10 @@ const result = await runFleet({
   pushIntervalMs,
   maxP99Ms: 1_000,
   maxRunMs: maxMinutes * 60_000,
+  noConsistencyCheck,
   log: (line) => console.log(line),
 });
-const settings = { pushIntervalMs, meanCallSeconds, meanGapSeconds, poorShare, stepSeconds, seed };
+const settings = { noConsistencyCheck, pushIntervalMs, meanCallSeconds, meanGapSeconds, poorShare, stepSeconds, seed };
 if (jsonFile) fs.writeFileSync(jsonFile, `${JSON.stringify({ settings, ...result }, null, 2)}\n`);
 console.log(
   `sustained agents (${target}): ${result.sustainedAgents} (stopped by ${result.stoppedBy}); ` +

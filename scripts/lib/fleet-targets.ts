@@ -58,10 +58,19 @@ function counterValue(text: string, name: string): number | null {
   return match ? Number(match[1]) : null;
 }
 
+/** Options of {@link startFleetTarget}. */
+export interface FleetTargetOptions {
+  /**
+   * Start the Pushgateway with `--push.disable-consistency-check` (its docs call that dangerous:
+   * one inconsistent push then breaks every scrape). Default false.
+   */
+  noConsistencyCheck?: boolean;
+}
+
 /** Starts a target on a free loopback port; `stop()` removes its data. */
-export async function startFleetTarget(kind: FleetTarget): Promise<RunningTarget> {
+export async function startFleetTarget(kind: FleetTarget, options: FleetTargetOptions = {}): Promise<RunningTarget> {
   if (kind === 'pushgateway') {
-    const gateway = await startPushgateway();
+    const gateway = await startPushgateway({ noConsistencyCheck: options.noConsistencyCheck ?? false });
     return {
       kind: 'pushgateway',
       url: gateway.url,
