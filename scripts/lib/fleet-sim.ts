@@ -70,7 +70,7 @@ export interface StepFigures {
   targetRssMiB: number;
   /** The simulator's own CPU over the step, % of one core: it shares the machine with the target. */
   generatorCpuPercent: number;
-  /** Series the target holds (Pushgateway) or saw in the last 5 minutes (receivers). */
+  /** Series the target holds (Pushgateway) or received since the run started (receivers). */
   series: number;
   /**
    * What the target should hold by the simulator's account: the Pushgateway the series of every
@@ -374,7 +374,7 @@ export async function runFleet(options: FleetOptions): Promise<FleetResult> {
       targetCpuMsPerThousandSamples: samples ? (targetCpu * 1000 * 1000) / samples : 0,
       targetRssMiB: rssMiB(pid),
       generatorCpuPercent: ((ownCpu.user + ownCpu.system) / 1e6 / seconds) * 100,
-      series: await target.series(),
+      series: await target.series(runStartedAt),
       expectedSeries: expectedSeries(),
       seriesCreatedPerHour: (seriesCreated / seconds) * 3600,
       targetSeriesCreatedPerHour:

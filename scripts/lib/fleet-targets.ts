@@ -19,9 +19,9 @@ export interface RunningTarget {
   pid(): number | undefined;
   /**
    * Series the target holds: the Pushgateway's `webrtc_` series now; a receiver's `webrtc_`
-   * series with a sample in the last 5 minutes (its query lookback).
+   * series with a sample since `sinceMs` (Unix ms; the run's start).
    */
-  series(): Promise<number>;
+  series(sinceMs: number): Promise<number>;
   /** Call ids of the Pushgateway's groups (empty for receivers: their series end by themselves). */
   groupCallIds(): Promise<string[]>;
   /** The receiver's own count of series it ever created, or null (Pushgateway). */
@@ -93,12 +93,14 @@ export async function startFleetTarget(kind: FleetTarget, options: FleetTargetOp
     kind: 'receiver',
     url: receiver.writeUrl,
     pid: receiver.pid,
-    async series() {
+    async series(sinceMs) {
       await receiver.flush();
-      // last_over_time: an instant selector's lookback is 5 min in Prometheus but VictoriaMetrics
-      // shortens it to a few sample intervals, which would hide ended calls' series. Evaluated a
-      // minute ahead over 6 minutes: VictoriaMetrics leaves out the newest samples at "now".
-      const [result] = await receiver.query('count(last_over_time({__name__=~"webrtc_.+"}[6m]))', Date.now() / 1000 + 60);
+      // last_over_time over the whole run: an instant selector's lookback (5 min in Prometheus, a
+      // few sample intervals in VictoriaMetrics) would hide ended calls' series. Evaluated a minute
+      // ahead: VictoriaMetrics leaves out the newest samples at "now".
+      const at = Date.now() / 1000 + 60;
+      const windowSeconds = Math.ceil(at - sinceMs / 1000) + 60;
+      const [result] = await receiver.query(`count(last_over_time({__name__=~"webrtc_.+"}[${windowSeconds}s]))`, at);
       return result ? Number(result.value[1]) : 0;
     },
     groupCallIds: async () => [],
