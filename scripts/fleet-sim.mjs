@@ -63,12 +63,13 @@ for (let agents = Math.min(startAgents, maxAgents); steps.length < 16; agents = 
 
 const { runFleet } = await load('scripts/lib/fleet-sim.ts');
 const { createQualitySource } = await load('scripts/lib/fleet-source.ts');
-const { createCallSchedule, seededRandom } = await load('scripts/lib/fleet-churn.ts');
+const { createCallSchedule } = await load('scripts/lib/fleet-churn.ts');
+const { mulberry32 } = await load('tests/unit/storage/seeded-random.ts');
 console.log(`fleet: ${target}, steps ${steps.join(', ')}; calls ~${meanCallSeconds} s, gaps ~${meanGapSeconds} s, poor share ${poorShare}`);
 const result = await runFleet({
   target,
   source: createQualitySource({ poorShare, pushIntervalMs }),
-  schedule: createCallSchedule({ meanCallSeconds, meanGapSeconds, random: seededRandom(seed) }),
+  schedule: createCallSchedule({ meanCallSeconds, meanGapSeconds, random: mulberry32(seed) }),
   steps,
   stepSeconds,
   pushIntervalMs,

@@ -10,24 +10,12 @@ export interface CallScheduleOptions {
   meanCallSeconds: number;
   /** Mean gap between two calls of an agent, seconds (uniform in 0.5–1.5 × the mean). */
   meanGapSeconds: number;
-  /** Random numbers in [0, 1); a seeded one makes a run repeatable. Default Math.random. */
+  /** Random numbers in [0, 1); a seeded one (tests/unit/storage/seeded-random.ts) makes a run repeatable. Default Math.random. */
   random?: () => number;
 }
 
 /** Where a newly added agent is in its day: in a call that ends after `remainingMs`, or in a gap. */
 export type InitialPhase = { inCall: true; elapsedMs: number; remainingMs: number } | { inCall: false; remainingMs: number };
-
-/** A small seeded generator (mulberry32): the same seed gives the same run of calls. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /** Creates the schedule; throws on a mean that is not a positive number. */
 export function createCallSchedule(options: CallScheduleOptions) {

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { createCallSchedule, seededRandom } from '../../../scripts/lib/fleet-churn';
+import { createCallSchedule } from '../../../scripts/lib/fleet-churn';
 import { runFleet } from '../../../scripts/lib/fleet-sim';
 import { createQualitySource, type FleetCall } from '../../../scripts/lib/fleet-source';
 import type { FleetTarget } from '../../../scripts/lib/fleet-targets';
 import { encodeQualityWindow } from '../../../utils/metrics/quality-encoder';
 import { recordedCallWindows } from '../metrics/quality-window-fixture';
+import { mulberry32 } from '../storage/seeded-random';
 
 const CALL: FleetCall = { agentId: 'agent-1', callId: 'call-1', pcIds: ['pc-1-a', 'pc-1-b'], startedAt: 1_764_600_000_000, pushes: 1, poor: false };
 
@@ -54,7 +55,7 @@ describe('createCallSchedule', () => {
   });
 
   it('draws call lengths within half to one and a half times the mean', () => {
-    const schedule = createCallSchedule({ meanCallSeconds: 100, meanGapSeconds: 10, random: seededRandom(1) });
+    const schedule = createCallSchedule({ meanCallSeconds: 100, meanGapSeconds: 10, random: mulberry32(1) });
     const lengths = Array.from({ length: 200 }, () => schedule.callMs());
     expect(Math.min(...lengths)).toBeGreaterThanOrEqual(50_000);
     expect(Math.max(...lengths)).toBeLessThanOrEqual(150_000);
@@ -69,7 +70,7 @@ describe('runFleet', () => {
     const result = await runFleet({
       target,
       source: createQualitySource({ poorShare: 0.25, pushIntervalMs: 1_000 }),
-      schedule: createCallSchedule({ meanCallSeconds: 2.5, meanGapSeconds: 1, random: seededRandom(7) }),
+      schedule: createCallSchedule({ meanCallSeconds: 2.5, meanGapSeconds: 1, random: mulberry32(7) }),
       steps: [4],
       stepSeconds: 5,
       pushIntervalMs: 1_000,
