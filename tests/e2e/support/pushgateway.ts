@@ -37,6 +37,11 @@ export interface PushgatewayOptions {
    * has cleaned up (the demo). Default false: then a signal to the test run's group ends it too.
    */
   detached?: boolean;
+  /**
+   * Pass `--push.disable-consistency-check`: each push is then no longer checked against every
+   * metric the gateway holds (the fleet simulation's comparison). Default false.
+   */
+  noConsistencyCheck?: boolean;
 }
 
 export interface RestartOptions {
@@ -88,6 +93,7 @@ export async function startPushgateway(options: PushgatewayOptions = {}): Promis
   async function start(): Promise<void> {
     const args = [`--web.listen-address=127.0.0.1:${port}`, `--persistence.file=${persistenceFile}`];
     if (options.adminApi) args.push('--web.enable-admin-api');
+    if (options.noConsistencyCheck) args.push('--push.disable-consistency-check');
     const proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: options.detached ?? false });
     child = proc;
     const collect = (chunk: Buffer) => {
