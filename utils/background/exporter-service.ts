@@ -132,6 +132,9 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
     }),
     drops,
     now,
+    // Samples are history: a worker stopped before the write loses them for good, so they are
+    // written within a quarter second (one write per push tick in practice, the tick's groups together).
+    persistDelayMs: 250,
   });
   const remoteWriteBreaker = createNetworkCircuitBreaker({
     area,
