@@ -49,32 +49,10 @@ export async function testConnection(
   gateway: Settings['gateway'],
   deps: ConnectionTestDeps,
 ): Promise<ConnectionTestResult> {
-  const now = deps.now ?? Date.now;
-  const started = now();
-  const finish = (result: Omit<ConnectionTestResult, 'elapsedMs'>): ConnectionTestResult => ({
-    ...result,
-    elapsedMs: Math.max(0, now() - started),
-  });
-
-  const parsed = parseGatewayUrl(gateway.url);
-  if (!parsed) {
-    return finish({
-      ok: false,
-      kind: 'invalid-url',
-      message:
-        gateway.url.trim() === ''
-          ? 'Enter the Pushgateway URL, e.g. https://pushgateway.example.com:9091'
-          : `"${gateway.url.slice(0, 200)}" is not an http:// or https:// URL`,
-    });
-  }
+  const checked = await checkTarget(gateway.url, 'Enter the Pushgateway URL, e.g. https://pushgateway.example.com:9091', deps);
+  if ('result' in checked) return checked.result;
+  const { parsed, finish } = checked;
   const hostPort = parsed.host;
-  if (!(await deps.hasPermission(parsed.origin))) {
-    return finish({
-      ok: false,
-      kind: 'permission',
-      message: `The extension has no permission to reach ${parsed.origin}. Allow access to ${gatewayPermissionPattern(parsed.origin)} when asked.`,
-    });
-  }
 
   const client = createPushgatewayClient(
     () => ({ ...gateway, timeoutMs: deps.timeoutMs ?? 5_000 }),
@@ -110,30 +88,10 @@ export async function testRemoteWrite(
   job: string,
   deps: ConnectionTestDeps,
 ): Promise<ConnectionTestResult> {
+  const checked = await checkTarget(remoteWrite.url, 'Enter the remote-write URL, e.g. http://prometheus.example.com:9090/api/v1/write', deps);
+  if ('result' in checked) return checked.result;
+  const { parsed, finish } = checked;
   const now = deps.now ?? Date.now;
-  const started = now();
-  const finish = (result: Omit<ConnectionTestResult, 'elapsedMs'>): ConnectionTestResult => ({
-    ...result,
-    elapsedMs: Math.max(0, now() - started),
-  });
-  const parsed = parseGatewayUrl(remoteWrite.url);
-  if (!parsed) {
-    return finish({
-      ok: false,
-      kind: 'invalid-url',
-      message:
-        remoteWrite.url.trim() === ''
-          ? 'Enter the remote-write URL, e.g. http://prometheus.example.com:9090/api/v1/write'
-          : `"${remoteWrite.url.slice(0, 200)}" is not an http:// or https:// URL`,
-    });
-  }
-  if (!(await deps.hasPermission(parsed.origin))) {
-    return finish({
-      ok: false,
-      kind: 'permission',
-      message: `The extension has no permission to reach ${parsed.origin}. Allow access to ${gatewayPermissionPattern(parsed.origin)} when asked.`,
-    });
-  }
   const client = createRemoteWriteClient(
     () => ({
       url: remoteWrite.url,
@@ -154,6 +112,38 @@ export async function testRemoteWrite(
     status: written.status,
     message: `Connected to ${parsed.host}: the receiver accepted a test sample (HTTP ${written.status}).`,
   });
+}
+
+type Finish = (result: Omit<ConnectionTestResult, 'elapsedMs'>) => ConnectionTestResult;
+
+/**
+ * The checks both tests start with: the URL parses (`emptyMessage` when it is empty), and the
+ * extension may reach its origin. Gives the failed result, or the parsed URL and `finish`, which
+ * stamps a result with the time since the check started.
+ */
+async function checkTarget(
+  url: string,
+  emptyMessage: string,
+  deps: ConnectionTestDeps,
+): Promise<{ result: ConnectionTestResult } | { parsed: NonNullable<ReturnType<typeof parseGatewayUrl>>; finish: Finish }> {
+  const now = deps.now ?? Date.now;
+  const started = now();
+  const finish: Finish = (result) => ({ ...result, elapsedMs: Math.max(0, now() - started) });
+  const parsed = parseGatewayUrl(url);
+  if (!parsed) {
+    const message = url.trim() === '' ? emptyMessage : `"${url.slice(0, 200)}" is not an http:// or https:// URL`;
+    return { result: finish({ ok: false, kind: 'invalid-url', message }) };
+  }
+  if (!(await deps.hasPermission(parsed.origin))) {
+    return {
+      result: finish({
+        ok: false,
+        kind: 'permission',
+        message: `The extension has no permission to reach ${parsed.origin}. Allow access to ${gatewayPermissionPattern(parsed.origin)} when asked.`,
+      }),
+    };
+  }
+  return { parsed, finish };
 }
 
 function parseGatewayUrl(value: string): { origin: string; host: string; base: string } | undefined {
