@@ -54,6 +54,8 @@ export function createExportSink(options: {
         return;
       }
       const settings = options.settings();
+      // No receiver set: nothing is written (as with no gateway URL), and nothing piles up.
+      if (settings.remoteWrite.url === '') return;
       const common = { ...settings.remoteWrite.staticLabels, ...groupingKey, job: settings.gateway.job };
       const { rows, malformed } = rowsFromExposition(body, common);
       if (malformed) options.drops.count(SINK_DROPS.malformedLine, malformed);

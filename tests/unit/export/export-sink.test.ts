@@ -110,8 +110,11 @@ describe('export sink', () => {
     });
   });
 
-  it('is not configured for remote-write without a receiver URL, whatever the gateway', () => {
+  it('is not configured for remote-write without a receiver URL, whatever the gateway, and buffers nothing then', () => {
     settings.sink = 'remote-write';
+    sink.put('g1', { call_id: 'c1' }, 'm 1\n', 5_000);
     expect(sink.configured()).toBe(false);
+    expect(buffer.append).not.toHaveBeenCalled();
+    expect(outbox.put).not.toHaveBeenCalled();
   });
 });
