@@ -84,6 +84,10 @@ export function createFakeBackend(store: FakeStore = createFakeStore(), override
       ok: true,
       value: { ok: true, message: 'Pushgateway answered 200 OK', kind: 'ok', status: 200, elapsedMs: 12 },
     })),
+    testRemoteWrite: vi.fn<UiBackend['testRemoteWrite']>(async () => ({
+      ok: true,
+      value: { ok: true, message: 'Connected to 127.0.0.1:9090: the receiver accepted a test sample (HTTP 204).', kind: 'ok', status: 204, elapsedMs: 9 },
+    })),
     setOriginCapture: vi.fn<UiBackend['setOriginCapture']>(async () => ({ ok: true, value: undefined })),
     requestOrigins: vi.fn<UiBackend['requestOrigins']>(async () => true),
     releaseOrigins: vi.fn<UiBackend['releaseOrigins']>(async () => true),

@@ -14,7 +14,11 @@ import { createGatewayTargets, sameGatewayAndJob, targetKey, MAX_RETIRED_CREDENT
 import { createMemoryArea } from '../storage/memory-area';
 import { createDelivery, DELIVERY_DROPS } from '../export/delivery';
 import { createExportState } from '../export/export-state';
-import { hasGatewayPermission, testConnection } from '../export/connection-test';
+import { createExportSink } from '../export/export-sink';
+import { createSampleBuffer, SAMPLE_BUFFER_DROPS } from '../export/sample-buffer';
+import { createRemoteWriteClient } from '../export/remote-write-client';
+import { createRemoteWriteDelivery } from '../export/remote-write-delivery';
+import { hasGatewayPermission, testConnection, testRemoteWrite } from '../export/connection-test';
 import { cleartextCredentialsWarning } from '../export/credential-exposure';
 import { createConnectionTracker } from '../integrity/connection-tracker';
 import { createIntegrityChecker, tabExistsVia } from '../integrity/data-integrity-manager';
@@ -52,6 +56,8 @@ const READY_WAIT_MS = 10_000;
 const CHART_POINTS = 90;
 /** Tabs the per-tab rate limiter remembers (a closed tab is forgotten at once). */
 const RATE_LIMITER_MAX_KEYS = 1_000;
+/** Where the remote-write breaker keeps its state (the Pushgateway breaker has its own key). */
+const REMOTE_WRITE_BREAKER_KEY = 'exporter.remoteWriteBreaker';
 
 /**
  * The background's one owner of state: it composes settings, storage, the tracker, the
@@ -116,6 +122,46 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
     route: (target) =>
       sameGatewayAndJob(target, targets.current()) ? null : { to: targets.resolve(target), breaker: earlierBreaker(target) },
   });
+  // Remote-write: every window's samples wait in a buffer that survives a browser restart (local
+  // storage first, like the tracker), and go out through a breaker of their own, so a receiver
+  // outage never holds up the Pushgateway deletes left from before a sink switch, nor the reverse.
+  const sampleBuffer = createSampleBuffer({
+    area: trackerArea,
+    limits: () => ({
+      maxBytes: settings().reliability.sampleBufferMaxBytes,
+      maxAgeMs: settings().reliability.sampleBufferMaxAgeMs,
+    }),
+    drops,
+    now,
+    // Samples are history: a worker stopped before the write loses them for good, so they are
+    // written within a quarter second (one write per push tick in practice, the tick's groups together).
+    persistDelayMs: 250,
+  });
+  const remoteWriteBreaker = createNetworkCircuitBreaker({
+    area,
+    settings: settings().reliability,
+    storageKey: REMOTE_WRITE_BREAKER_KEY,
+  });
+  const remoteWriteClient = createRemoteWriteClient(() => {
+    const { url, auth, username, password, bearerToken } = settings().remoteWrite;
+    return {
+      url,
+      username: auth === 'basic' ? username : '',
+      password: auth === 'basic' ? password : '',
+      bearerToken: auth === 'bearer' ? bearerToken : '',
+      timeoutMs: settings().reliability.requestTimeoutMs,
+    };
+  });
+  const remoteWriteDelivery = createRemoteWriteDelivery({
+    buffer: sampleBuffer,
+    client: remoteWriteClient,
+    breaker: remoteWriteBreaker,
+    drops,
+    now,
+  });
+  const sink = createExportSink({ settings, outbox, buffer: sampleBuffer, drops });
+  /** The delivery of the chosen sink: what health, the badge and the self-metrics report. */
+  const activeDelivery = () => (settings().sink === 'remote-write' ? remoteWriteDelivery : delivery);
   const history = createQualityHistory({
     maxPointsPerGroup: CHART_POINTS,
     maxGroups: settings().reliability.maxConnectionsTotal,
@@ -133,8 +179,10 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
       flushTimer = undefined;
       selfMetrics.maybePublish();
       badge.update();
-      // The breaker may have opened or closed with this flush: the badge titles say so.
-      void delivery.flush().finally(() => badge.update());
+      // The breaker may have opened or closed with this flush: the badge titles say so. Both
+      // deliveries run whatever the sink: samples buffered before a switch still go out, and so
+      // do the Pushgateway deletes a switch leaves.
+      void Promise.all([delivery.flush(), remoteWriteDelivery.flush()]).finally(() => badge.update());
     }, 50);
   }
 
@@ -155,7 +203,7 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
   const endedConnections = createEndedConnections({ drops });
   const processor = createReportProcessor({
     tracker,
-    outbox,
+    sink,
     exportState,
     history,
     drops,
@@ -193,7 +241,7 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
     degradedReasons: [...init.degradedReasons(), ...registrationProblems],
     startedAt,
     connections: { total: tracker.size(), tabs: tracker.tabCount() },
-    delivery: delivery.health(),
+    delivery: activeDelivery().health(),
     storage: settingsStore.health(),
     integrity: { ...integrity.health(), invalidSettingsFields: loaded.invalidFields },
     drops: drops.snapshot(),
@@ -205,9 +253,14 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
   function degradedReason(): string | null {
     if (init.status() === 'degraded') return init.degradedReasons()[0] ?? 'start-up incomplete';
     if (registrationProblems.length > 0) return registrationProblems[0]!;
-    const state = delivery.health();
-    if (!state.configured) return 'no Pushgateway configured';
-    if (state.breaker === 'open' || state.breaker === 'isolated') return 'Pushgateway unreachable, metrics wait in the outbox';
+    const state = activeDelivery().health();
+    const remoteWrite = settings().sink === 'remote-write';
+    if (!state.configured) return remoteWrite ? 'no remote-write receiver configured' : 'no Pushgateway configured';
+    if (state.breaker === 'open' || state.breaker === 'isolated') {
+      return remoteWrite
+        ? 'Remote-write receiver unreachable, samples wait in the buffer'
+        : 'Pushgateway unreachable, metrics wait in the outbox';
+    }
     return null;
   }
   function badgeStateFor(tabId: number): BadgeTabState {
@@ -223,7 +276,7 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
   });
   const selfMetrics = createSelfMetricsPublisher({
     instanceArea: trackerArea,
-    outbox,
+    sink,
     settings,
     health,
     counters: () => exportState.counters(),
@@ -236,6 +289,11 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
     evicted: () => tracker.stats().evictedTabCap + tracker.stats().evictedTotalCap,
   });
   resources.register('outbox', { size: () => outbox.stats().groups, cap: () => settings().reliability.outboxMaxGroups });
+  resources.register('sample-buffer-bytes', {
+    size: () => sampleBuffer.stats().bytes,
+    cap: () => settings().reliability.sampleBufferMaxBytes,
+    evicted: () => drops.snapshot()[SAMPLE_BUFFER_DROPS.overflow] ?? 0,
+  });
   resources.register('queue', { size: () => queue.size(), cap: () => queue.cap(), evicted: () => queue.stats().overflowed });
   resources.register('rate-limiter-keys', { size: () => rateLimiter.keyCount(), cap: () => RATE_LIMITER_MAX_KEYS });
   resources.register('new-connection-limiter-keys', {
@@ -246,11 +304,32 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
   resources.register('ended-connections', { size: () => endedConnections.size(), cap: () => endedConnections.cap() });
   resources.register('chart-history', { size: () => history.size(), cap: () => settings().reliability.maxConnectionsTotal });
 
+  /**
+   * The sink changed from the Pushgateway to remote-write: the groups pushed there are deleted,
+   * as after a gateway change, or they would stay there for good. (The other way round nothing
+   * is left behind: samples already buffered still go to the receiver.)
+   */
+  function leavePushgateway(): void {
+    for (const entry of tracker.list()) {
+      const exported = exportState.get(entry.groupId);
+      if (exported) outbox.remove(entry.groupId, exported.key);
+    }
+    const self = selfMetrics.lastGroupingKey();
+    if (self) outbox.remove(SELF_GROUP_ID, self);
+    scheduleFlush();
+  }
+
+  let settingsApplied = false;
   async function applySettings(next: LoadedSettings): Promise<void> {
     const previous = loaded.settings;
     loaded = next;
     const current = next.settings;
+    // The first apply is start-up: `previous` is the defaults, not what was in effect before.
+    const switchedAway = settingsApplied && previous.sink === 'pushgateway' && current.sink !== 'pushgateway';
+    settingsApplied = true;
+    if (switchedAway && previous.gateway.url !== '') leavePushgateway();
     breaker.updateSettings(current.reliability);
+    remoteWriteBreaker.updateSettings(current.reliability);
     const earlier = targets.sync(current.gateway);
     if (earlier) {
       // Pending deletes were meant for the old gateway; live groups there are deleted too, first.
@@ -336,12 +415,20 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
             return [counts[OUTBOX_DROPS.corrupt] ?? 0, counts[DELIVERY_DROPS.statsCorrupt] ?? 0] as const;
           };
           const before = corrupt();
-          await Promise.all([outbox.restore(), breaker.restore(), delivery.restore(), targets.restore()]);
+          await Promise.all([
+            outbox.restore(),
+            breaker.restore(),
+            delivery.restore(),
+            targets.restore(),
+            sampleBuffer.restore(),
+            remoteWriteBreaker.restore(),
+          ]);
           // Unreadable stored state was dropped by the restores: health lists it with the other repairs.
           const after = corrupt();
           integrity.noteRepaired('outbox-entry', after[0] - before[0]);
           integrity.noteRepaired('delivery-stats', after[1] - before[1]);
           breaker.updateSettings(settings().reliability);
+          remoteWriteBreaker.updateSettings(settings().reliability);
           return true;
         },
         fallback: () => false,
@@ -480,6 +567,12 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
     testConnection(gateway: Settings['gateway']): Promise<ConnectionTestResult> {
       return testConnection(gateway, { hasPermission: hasGatewayPermission, timeoutMs: settings().reliability.requestTimeoutMs });
     },
+    testRemoteWrite(remoteWrite: Settings['remoteWrite'], job: string): Promise<ConnectionTestResult> {
+      return testRemoteWrite(remoteWrite, job, {
+        hasPermission: hasGatewayPermission,
+        timeoutMs: settings().reliability.requestTimeoutMs,
+      });
+    },
     async setOriginCapture(origin: string, enabled: boolean): Promise<void> {
       await ready();
       const current = settings();
@@ -528,9 +621,18 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
       // The browser resets a tab's badge when it navigates: re-send what the tracker says.
       badge.update({ force: true });
       selfMetrics.maybePublish();
-      await delivery.flush();
+      await Promise.all([delivery.flush(), remoteWriteDelivery.flush()]);
       targets.prune(outbox.pinnedTargets());
-      await Promise.all([tracker.flush(), exportState.flush(), outbox.flush(), delivery.persist(), breaker.flush(), targets.flush()]);
+      await Promise.all([
+        tracker.flush(),
+        exportState.flush(),
+        outbox.flush(),
+        delivery.persist(),
+        breaker.flush(),
+        targets.flush(),
+        sampleBuffer.flush(),
+        remoteWriteBreaker.flush(),
+      ]);
     },
     /** Content scripts must be (re)registered after install, update and browser start. */
     async syncRegistrations(): Promise<void> {

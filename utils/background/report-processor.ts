@@ -1,5 +1,5 @@
 import type { ConnectionTracker, TrackedConnection } from '../integrity/connection-tracker';
-import type { Outbox } from '../export/outbox';
+import type { ExportSink } from '../export/export-sink';
 import type { ExportState } from '../export/export-state';
 import { createPushScheduler, type PlannedPush } from '../export/push-scheduler';
 import type { DropCounter } from '../resilience/drop-counter';
@@ -37,7 +37,8 @@ export interface QualityWindowLike {
 
 interface ReportProcessorDeps {
   tracker: ConnectionTracker;
-  outbox: Outbox;
+  /** The outbox or the sample buffer, as the settings choose. */
+  sink: ExportSink;
   exportState: ExportState;
   history: QualityHistory;
   drops: DropCounter;
@@ -45,7 +46,7 @@ interface ReportProcessorDeps {
   now: () => number;
   /** A fresh quality window for a new connection, with the current thresholds. */
   createWindow: () => QualityWindowLike;
-  /** Called after the outbox changed, so delivery can run. */
+  /** Called after the sink changed, so delivery can run. */
   onOutboxChanged: () => void;
   /**
    * Asked before a connection the tracker does not know yet is created; false drops the report
@@ -105,7 +106,7 @@ export function createReportProcessor(deps: ReportProcessorDeps) {
   const scheduler = createPushScheduler({
     pushIntervalMs: () => deps.settings().pushIntervalMs,
     collect,
-    outbox: deps.outbox,
+    sink: deps.sink,
     onOutboxChanged: deps.onOutboxChanged,
     now: deps.now,
   });
@@ -137,7 +138,7 @@ export function createReportProcessor(deps: ReportProcessorDeps) {
     if (keyTag(key) !== keyTag(exported.key)) {
       // Profile, agent id or privacy mode changed: the group under the old key is deleted (under an
       // outbox id of its own, so the push under the new key does not replace the delete).
-      deps.outbox.remove(`${groupId}~${keyTag(exported.key)}`, exported.key);
+      deps.sink.remove(`${groupId}~${keyTag(exported.key)}`, exported.key);
       deps.exportState.setKey(groupId, key);
     }
     return { groupingKey: key, body: encoded.text };
@@ -145,12 +146,16 @@ export function createReportProcessor(deps: ReportProcessorDeps) {
 
   function deleteGroups(entries: readonly Pick<TrackedConnection, 'groupId'>[]): void {
     for (const { groupId } of entries) {
+      const exported = deps.exportState.get(groupId);
+      // Removed while the connection and its export state are still known: a remote-write sink
+      // takes the final window from them.
+      if (exported) scheduler.remove(groupId, exported.key);
+      deps.exportState.end(groupId);
       const seenHere = live.delete(groupId);
       deps.history.forget(groupId);
-      const exported = deps.exportState.end(groupId);
-      if (exported) scheduler.remove(groupId, exported.key);
+      if (exported) continue;
       // Seen by this worker and never exported (never connected): it has no group to delete.
-      else if (seenHere) scheduler.forget(groupId);
+      if (seenHere) scheduler.forget(groupId);
       // Tracked by an earlier worker or version that left no export state: its group, if any, is
       // under the key versions before the quality profile used. A DELETE of a missing group is harmless.
       else scheduler.remove(groupId, LEGACY_EXPORT_KEY(groupId));

@@ -1,5 +1,5 @@
 import type { CallCounters } from '../export/export-state';
-import type { Outbox } from '../export/outbox';
+import type { ExportSink } from '../export/export-sink';
 import type { Health } from '../messaging/health';
 import type { Settings } from '../settings/settings-schema';
 import type { KeyValueArea } from '../storage/key-value-area';
@@ -14,7 +14,8 @@ const INSTANCE_KEY = 'exporterInstanceId';
 interface SelfMetricsDeps {
   /** Where the instance id is kept: an area that survives a browser restart (storage.local first). */
   instanceArea: KeyValueArea;
-  outbox: Outbox;
+  /** The outbox or the sample buffer, as the settings choose. */
+  sink: Pick<ExportSink, 'configured' | 'put'>;
   settings: () => Settings;
   health: () => Health;
   /** Connections started and ended by class (persisted by the export state). */
@@ -24,8 +25,9 @@ interface SelfMetricsDeps {
 
 /**
  * Puts the exporter's own health (pushes, failures, breaker state, outbox depth, drops by
- * reason) into its own Pushgateway group, keyed by a per-install instance id kept in
- * storage.local so that a browser restart does not leave a new group behind each time.
+ * reason) into its own Pushgateway group (or, with remote-write, series labelled the same way),
+ * keyed by a per-install instance id kept in storage.local so that a browser restart does not
+ * leave a new group behind each time.
  */
 export function createSelfMetricsPublisher(deps: SelfMetricsDeps) {
   let instanceId: string | undefined;
@@ -51,7 +53,7 @@ export function createSelfMetricsPublisher(deps: SelfMetricsDeps) {
     /** Refreshes the self group when it is due; cheap to call on every flush. */
     maybePublish(): void {
       const settings = deps.settings();
-      if (!settings.selfMetrics || !settings.gateway.url) return;
+      if (!settings.selfMetrics || !deps.sink.configured()) return;
       const at = deps.now();
       if (at - lastAt < MIN_GAP_MS) return;
       if (!instanceId) {
@@ -67,7 +69,7 @@ export function createSelfMetricsPublisher(deps: SelfMetricsDeps) {
       // The agent id is common to the whole group: in the grouping key, not on every sample.
       const key: Record<string, string> = { exporter_instance: instanceId };
       if (settings.agentId) key.agent_id = settings.agentId;
-      deps.outbox.put(SELF_GROUP_ID, key, encodeExporterMetrics(metrics, {}));
+      deps.sink.put(SELF_GROUP_ID, key, encodeExporterMetrics(metrics, {}), at);
       lastKey = key;
     },
     /** The grouping key of the self group as last put (null before the first), so a gateway change can delete it at the old gateway. */

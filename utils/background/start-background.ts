@@ -27,6 +27,9 @@ export function startBackground(): void {
   lifecycle.add(onMessage('getTabStatus', uiOnly('getTabStatus', base, ({ data }) => service.tabStatus(data.tabId))));
   lifecycle.add(onMessage('testConnection', uiOnly('testConnection', base, ({ data }) => service.testConnection(data))));
   lifecycle.add(
+    onMessage('testRemoteWrite', uiOnly('testRemoteWrite', base, ({ data }) => service.testRemoteWrite(data.remoteWrite, data.job))),
+  );
+  lifecycle.add(
     onMessage('setOriginCapture', uiOnly('setOriginCapture', base, ({ data }) => service.setOriginCapture(data.origin, data.enabled))),
   );
   lifecycle.onEvent(browser.tabs.onRemoved, (tabId: number) => service.tabClosed(tabId));

@@ -2,6 +2,7 @@ import { browser } from 'wxt/browser';
 import type { Settings } from '../settings/settings-schema';
 import type { ConnectionTestResult } from '../messaging/ui-types';
 import { createPushgatewayClient, type FetchLike, type GatewayResult } from './pushgateway-client';
+import { createRemoteWriteClient } from './remote-write-client';
 
 /** Label of the throw-away group the test pushes and deletes again. */
 export const TEST_GROUP_LABEL = 'webrtc_exporter_test';
@@ -48,32 +49,10 @@ export async function testConnection(
   gateway: Settings['gateway'],
   deps: ConnectionTestDeps,
 ): Promise<ConnectionTestResult> {
-  const now = deps.now ?? Date.now;
-  const started = now();
-  const finish = (result: Omit<ConnectionTestResult, 'elapsedMs'>): ConnectionTestResult => ({
-    ...result,
-    elapsedMs: Math.max(0, now() - started),
-  });
-
-  const parsed = parseGatewayUrl(gateway.url);
-  if (!parsed) {
-    return finish({
-      ok: false,
-      kind: 'invalid-url',
-      message:
-        gateway.url.trim() === ''
-          ? 'Enter the Pushgateway URL, e.g. https://pushgateway.example.com:9091'
-          : `"${gateway.url.slice(0, 200)}" is not an http:// or https:// URL`,
-    });
-  }
+  const checked = await checkTarget(gateway.url, 'Enter the Pushgateway URL, e.g. https://pushgateway.example.com:9091', deps);
+  if ('result' in checked) return checked.result;
+  const { parsed, finish } = checked;
   const hostPort = parsed.host;
-  if (!(await deps.hasPermission(parsed.origin))) {
-    return finish({
-      ok: false,
-      kind: 'permission',
-      message: `The extension has no permission to reach ${parsed.origin}. Allow access to ${gatewayPermissionPattern(parsed.origin)} when asked.`,
-    });
-  }
 
   const client = createPushgatewayClient(
     () => ({ ...gateway, timeoutMs: deps.timeoutMs ?? 5_000 }),
@@ -96,6 +75,77 @@ export async function testConnection(
   });
 }
 
+/** Metric name of the one sample the remote-write test writes (no real series has it). */
+export const REMOTE_WRITE_TEST_METRIC = 'webrtc_exporter_connection_test';
+
+/**
+ * Checks a remote-write receiver without saving it: the URL, the permission, then a real POST of
+ * one sample (`webrtc_exporter_connection_test{job}` = 1, now), so that a wrong path, refused
+ * credentials or a receiver without remote-write enabled are caught; says what it answered.
+ */
+export async function testRemoteWrite(
+  remoteWrite: Settings['remoteWrite'],
+  job: string,
+  deps: ConnectionTestDeps,
+): Promise<ConnectionTestResult> {
+  const checked = await checkTarget(remoteWrite.url, 'Enter the remote-write URL, e.g. http://prometheus.example.com:9090/api/v1/write', deps);
+  if ('result' in checked) return checked.result;
+  const { parsed, finish } = checked;
+  const now = deps.now ?? Date.now;
+  const client = createRemoteWriteClient(
+    () => ({
+      url: remoteWrite.url,
+      username: remoteWrite.auth === 'basic' ? remoteWrite.username : '',
+      password: remoteWrite.auth === 'basic' ? remoteWrite.password : '',
+      bearerToken: remoteWrite.auth === 'bearer' ? remoteWrite.bearerToken : '',
+      timeoutMs: deps.timeoutMs ?? 5_000,
+    }),
+    deps.fetchImpl,
+  );
+  const written = await client.write([
+    { name: REMOTE_WRITE_TEST_METRIC, labels: { ...remoteWrite.staticLabels, job }, samples: [{ value: 1, timestampMs: now() }] },
+  ]);
+  if (written.kind !== 'ok') return finish(describeFailure(written, `POST ${parsed.base}`, parsed.host, 'write'));
+  return finish({
+    ok: true,
+    kind: 'ok',
+    status: written.status,
+    message: `Connected to ${parsed.host}: the receiver accepted a test sample (HTTP ${written.status}).`,
+  });
+}
+
+type Finish = (result: Omit<ConnectionTestResult, 'elapsedMs'>) => ConnectionTestResult;
+
+/**
+ * The checks both tests start with: the URL parses (`emptyMessage` when it is empty), and the
+ * extension may reach its origin. Gives the failed result, or the parsed URL and `finish`, which
+ * stamps a result with the time since the check started.
+ */
+async function checkTarget(
+  url: string,
+  emptyMessage: string,
+  deps: ConnectionTestDeps,
+): Promise<{ result: ConnectionTestResult } | { parsed: NonNullable<ReturnType<typeof parseGatewayUrl>>; finish: Finish }> {
+  const now = deps.now ?? Date.now;
+  const started = now();
+  const finish: Finish = (result) => ({ ...result, elapsedMs: Math.max(0, now() - started) });
+  const parsed = parseGatewayUrl(url);
+  if (!parsed) {
+    const message = url.trim() === '' ? emptyMessage : `"${url.slice(0, 200)}" is not an http:// or https:// URL`;
+    return { result: finish({ ok: false, kind: 'invalid-url', message }) };
+  }
+  if (!(await deps.hasPermission(parsed.origin))) {
+    return {
+      result: finish({
+        ok: false,
+        kind: 'permission',
+        message: `The extension has no permission to reach ${parsed.origin}. Allow access to ${gatewayPermissionPattern(parsed.origin)} when asked.`,
+      }),
+    };
+  }
+  return { parsed, finish };
+}
+
 function parseGatewayUrl(value: string): { origin: string; host: string; base: string } | undefined {
   try {
     const url = new URL(value.trim());
@@ -107,7 +157,7 @@ function parseGatewayUrl(value: string): { origin: string; host: string; base: s
   }
 }
 
-type Step = 'ready' | 'push' | 'delete';
+type Step = 'ready' | 'push' | 'delete' | 'write';
 
 function describeFailure(
   result: Exclude<GatewayResult, { kind: 'ok' }>,
@@ -115,7 +165,8 @@ function describeFailure(
   hostPort: string,
   step: Step,
 ): Omit<ConnectionTestResult, 'elapsedMs'> {
-  const what = step === 'ready' ? `GET ${where}` : step === 'push' ? 'The test push' : 'The test delete';
+  const what =
+    step === 'ready' ? `GET ${where}` : step === 'push' ? 'The test push' : step === 'write' ? 'The test sample' : 'The test delete';
   switch (result.kind) {
     case 'timeout':
       return { ok: false, kind: 'timeout', message: `${what}: no answer from ${hostPort} (${result.message}).` };
@@ -141,13 +192,23 @@ function describeFailure(
 }
 
 function describeHttp(status: number, message: string, what: string, step: Step): Omit<ConnectionTestResult, 'elapsedMs'> {
-  const said = message ? ` The gateway said: ${message}` : '';
+  const said = message ? ` The ${step === 'write' ? 'receiver' : 'gateway'} said: ${message}` : '';
   if (status === 401 || status === 403) {
     const hint =
       step === 'delete'
         ? ' Pushes are allowed but deletes are not, so groups of ended calls would stay on the gateway.'
-        : ' Check the user name and password.';
+        : step === 'write'
+          ? ' Check the authentication (user name and password, or token).'
+          : ' Check the user name and password.';
     return { ok: false, kind: 'auth', status, message: `${what} was refused (${status}).${hint}${said}` };
+  }
+  if (status === 404 && step === 'write') {
+    return {
+      ok: false,
+      kind: 'not-found',
+      status,
+      message: `${what} got 404: no remote-write endpoint there. Check the path (Prometheus and VictoriaMetrics: /api/v1/write; Prometheus needs --web.enable-remote-write-receiver).${said}`,
+    };
   }
   if (status === 404) {
     return {

@@ -1,4 +1,4 @@
-import type { Outbox } from './outbox';
+import type { ExportSink } from './export-sink';
 import type { GroupingKey } from './pushgateway-client';
 
 /** What a live group wants pushed now. */
@@ -15,8 +15,9 @@ export interface PushSchedulerOptions {
    * push (no new snapshot since then, or the group is gone).
    */
   collect(groupId: string, at: number): PlannedPush | null;
-  outbox: Pick<Outbox, 'put' | 'remove'>;
-  /** Called after the outbox changed, so delivery runs. */
+  /** The Pushgateway outbox or the remote-write sample buffer, as the settings choose. */
+  sink: Pick<ExportSink, 'mode' | 'put' | 'remove'>;
+  /** Called after the sink changed, so delivery runs. */
   onOutboxChanged(): void;
   now?: () => number;
 }
@@ -44,7 +45,8 @@ export interface PushSchedulerStats {
  * so a call shows up and disappears without waiting for a tick. A body equal to the group's
  * previous one is not put again (up to MAX_IDENTICAL_SKIPS times in a row): the outbox keeps the
  * latest body of a group until it is delivered, so the previous body put is the one the gateway
- * has (or will have).
+ * has (or will have). A `samples` sink (remote-write) skips nothing, since each window is a point
+ * of the receiver's timeline, and an ended group gets its final window before it is dropped.
  */
 export function createPushScheduler(options: PushSchedulerOptions) {
   const now = options.now ?? Date.now;
@@ -58,13 +60,15 @@ export function createPushScheduler(options: PushSchedulerOptions) {
     const planned = options.collect(groupId, at);
     if (!planned || planned.body === '') return false;
     const last = live.get(groupId);
-    if (last && last.body === planned.body && last.skipped < MAX_IDENTICAL_SKIPS) {
+    const skips = options.sink.mode() === 'snapshots';
+    if (skips && last && last.body === planned.body && last.skipped < MAX_IDENTICAL_SKIPS) {
       last.skipped++;
       counts.skippedIdentical++;
       return false;
     }
-    live.set(groupId, { body: planned.body, skipped: 0 });
-    options.outbox.put(groupId, planned.groupingKey, planned.body);
+    // A samples sink keeps no body: switching back to the Pushgateway pushes every group afresh.
+    live.set(groupId, { body: skips ? planned.body : '', skipped: 0 });
+    options.sink.put(groupId, planned.groupingKey, planned.body, at);
     counts.pushed++;
     return true;
   }
@@ -108,10 +112,15 @@ export function createPushScheduler(options: PushSchedulerOptions) {
       if (pushNow && pushOne(groupId, now())) options.onOutboxChanged();
     },
     has: (groupId: string) => live.has(groupId),
-    /** The group's connection ended: its delete goes at once, and it is pushed no more. */
+    /**
+     * The group's connection ended: a samples sink gets its final window first; the Pushgateway
+     * group's delete goes at once; it is pushed no more. Call before the group's export state is
+     * forgotten (the final window is encoded from it).
+     */
     remove(groupId: string, groupingKey: GroupingKey): void {
+      if (live.has(groupId) && options.sink.mode() === 'samples') pushOne(groupId, now());
       live.delete(groupId);
-      options.outbox.remove(groupId, groupingKey);
+      options.sink.remove(groupId, groupingKey);
       options.onOutboxChanged();
     },
     /** Forgets the group without deleting it (it was never pushed). */

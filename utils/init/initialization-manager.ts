@@ -108,6 +108,8 @@ interface StepRecord {
   ownFailure: boolean;
   healDelay: number;
   healTimer: ReturnType<typeof setTimeout> | undefined;
+  /** A heal of this step is running: no second one is scheduled beside it. */
+  healing: boolean;
 }
 
 function message(error: unknown): string {
@@ -181,6 +183,7 @@ export function createInitializationManager(options: InitializationManagerOption
       ownFailure: false,
       healDelay: healInitialDelayMs,
       healTimer: undefined,
+      healing: false,
     });
   }
   const record = (name: string): StepRecord => {
@@ -303,7 +306,7 @@ export function createInitializationManager(options: InitializationManagerOption
     if (disposed) return;
     for (const name of order) {
       const r = record(name);
-      if (!r.ownFailure || r.healTimer !== undefined || r.state === 'ready') continue;
+      if (!r.ownFailure || r.healTimer !== undefined || r.healing || r.state === 'ready') continue;
       const delay = r.healDelay;
       r.healDelay = Math.min(r.healDelay * 2, healMaxDelayMs);
       r.healTimer = setTimeout(() => {
@@ -317,9 +320,18 @@ export function createInitializationManager(options: InitializationManagerOption
   async function heal(name: string): Promise<void> {
     if (disposed) return;
     const r = record(name);
-    await settle(r, true);
+    // Healed meanwhile (a timer set while it was still broken): running it again would replace a
+    // good value with whatever a second read sees, and two runs of one step would race.
+    if (r.state === 'ready' || r.healing) return;
+    r.healing = true;
+    try {
+      await settle(r, true);
+    } finally {
+      r.healing = false;
+    }
     if (disposed) return;
-    if (r.state === 'ready') {
+    // settle() changed the state: read it afresh (TypeScript keeps the narrowing from above).
+    if ((r.state as StepState) === 'ready') {
       // Dependents in order: each sees its dependencies' new values.
       const dirty = new Set<string>([name]);
       for (const other of order) {

@@ -24,6 +24,8 @@ export interface ExtensionProtocol {
   getTabStatus(data: { tabId: number }): TabStatus;
   /** UI -> background: check a gateway without saving it. */
   testConnection(gateway: Settings['gateway']): ConnectionTestResult;
+  /** UI -> background: check a remote-write receiver without saving it (one test sample under `job`). */
+  testRemoteWrite(data: { remoteWrite: Settings['remoteWrite']; job: string }): ConnectionTestResult;
   /** UI -> background: switch capture on or off for one origin. */
   setOriginCapture(data: { origin: string; enabled: boolean }): void;
 }

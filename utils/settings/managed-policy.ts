@@ -104,6 +104,14 @@ const DESCRIPTIONS: Record<string, string> = {
   'gateway.username': 'Basic-auth user name; empty means no authentication.',
   'gateway.password': 'Basic-auth password.',
   'gateway.gzip': 'Send push bodies gzip-compressed (default on).',
+  sink: "Where metrics go: 'pushgateway' (default) or 'remote-write' (a Prometheus remote-write 1.0 receiver).",
+  remoteWrite: 'Prometheus remote-write receiver, used when sink is remote-write.',
+  'remoteWrite.url': 'Remote-write endpoint (http or https), e.g. http://prometheus.example.com:9090/api/v1/write. Empty: nothing is written.',
+  'remoteWrite.auth': "Authentication: 'none' (default), 'basic' (username and password) or 'bearer' (bearerToken).",
+  'remoteWrite.username': 'Basic-auth user name.',
+  'remoteWrite.password': 'Basic-auth password (kept in local storage only).',
+  'remoteWrite.bearerToken': 'Bearer token (kept in local storage only).',
+  'remoteWrite.staticLabels': 'Extra labels on every series written, e.g. {"site": "paris"}: at most 10, names [a-zA-Z_][a-zA-Z0-9_]* not set by the exporter itself, values 1-128 characters.',
   agentId: 'Agent id, added as the agent_id label to every series; empty omits the label.',
   intervalMs: 'Interval between two getStats() polls of a connection, in milliseconds.',
   statsTypes: 'WebRTC stats types forwarded and exported.',
@@ -147,10 +155,13 @@ const DESCRIPTIONS: Record<string, string> = {
   'reliability.maxReportsPerTabPerSecond': 'Reports per second one tab may send.',
   'reliability.staleConnectionMs': 'A connection with no report for this long is ended, in milliseconds.',
   'reliability.failedConnectionTimeoutMs': 'A connection stuck in failed or disconnected this long is ended, in milliseconds.',
+  'reliability.sampleBufferMaxBytes': 'Most bytes of samples the remote-write buffer holds while the receiver is unreachable (oldest dropped first). Default 4000000.',
+  'reliability.sampleBufferMaxAgeMs': 'Samples older than this are dropped from the remote-write buffer, in milliseconds. Default 3600000.',
 };
 
 // Chrome's policy schema is a subset of JSON Schema (draft 3 style); other keywords are left out.
-const CHROME_SCHEMA_KEYS = new Set(['type', 'properties', 'items', 'enum', 'minimum', 'maximum', 'description', 'title']);
+// `additionalProperties` describes a map's values (remoteWrite.staticLabels); Chrome accepts it.
+const CHROME_SCHEMA_KEYS = new Set(['type', 'properties', 'additionalProperties', 'items', 'enum', 'minimum', 'maximum', 'description', 'title']);
 
 function toChromeSchema(node: Record<string, unknown>, path: string): Record<string, unknown> {
   const out: Record<string, unknown> = {};
@@ -169,8 +180,8 @@ function toChromeSchema(node: Record<string, unknown>, path: string): Record<str
             toChromeSchema(child as Record<string, unknown>, path ? `${path}.${name}` : name),
           ]),
       );
-    } else if (key === 'items' && isPlainObject(value)) {
-      out.items = toChromeSchema(value, '');
+    } else if ((key === 'items' || key === 'additionalProperties') && isPlainObject(value)) {
+      out[key] = toChromeSchema(value, '');
     } else {
       out[key] = value;
     }

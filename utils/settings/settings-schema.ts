@@ -40,12 +40,14 @@ export const DEFAULT_STATS_TYPES: StatsType[] = [
   'transport',
 ];
 
-const gatewayUrlSchema = z
-  .string()
-  .trim()
-  .refine((value) => value === '' || isHttpUrl(value), {
-    message: 'Enter an http:// or https:// URL, e.g. https://pushgateway.example.com:9091',
-  });
+/** An optional http(s) URL; `example` is named in the message when it is not one. */
+function httpUrlSchema(example: string) {
+  return z
+    .string()
+    .trim()
+    .refine((value) => value === '' || isHttpUrl(value), { message: `Enter an http:// or https:// URL, e.g. ${example}` });
+}
+const gatewayUrlSchema = httpUrlSchema('https://pushgateway.example.com:9091');
 
 function isHttpUrl(value: string): boolean {
   try {
@@ -131,6 +133,14 @@ export const reliabilitySchema = z.object({
   staleConnectionMs: z.number().int().min(1_000).max(86_400_000).default(60_000),
   /** A connection stuck in `failed` or `disconnected` this long is ended, in ms. Default 30,000. */
   failedConnectionTimeoutMs: z.number().int().min(1_000).max(3_600_000).default(30_000),
+  /**
+   * Most bytes of samples the remote-write buffer holds while the receiver is unreachable; the
+   * oldest go first past it (counted). Default 4,000,000 (about 1 h of a 2-connection call at the
+   * default push interval; storage.local holds 10 MB in all).
+   */
+  sampleBufferMaxBytes: z.number().int().min(10_000).max(50_000_000).default(4_000_000),
+  /** Samples older than this are dropped from the remote-write buffer (counted), in ms. Default 3,600,000 (1 h). */
+  sampleBufferMaxAgeMs: z.number().int().min(60_000).max(86_400_000).default(3_600_000),
 });
 export type ReliabilitySettings = z.infer<typeof reliabilitySchema>;
 
@@ -166,6 +176,95 @@ export const gatewaySchema = z.object({
   gzip: z.boolean().default(true),
 });
 
+/** Where metrics go: a Pushgateway (default) or a Prometheus remote-write 1.0 receiver. */
+export const SINKS = ['pushgateway', 'remote-write'] as const;
+export const sinkSchema = z.enum(SINKS);
+export type Sink = z.infer<typeof sinkSchema>;
+
+/** How the remote-write receiver is authenticated. */
+export const REMOTE_WRITE_AUTH = ['none', 'basic', 'bearer'] as const;
+
+/** Most extra static labels; each becomes a label on every remote-write series. */
+export const MAX_STATIC_LABELS = 10;
+/** Longest static label value. */
+export const MAX_STATIC_LABEL_VALUE = 128;
+/**
+ * Label names the exporter sets itself (docs/metrics.md) or that Prometheus reserves: a static
+ * label of the same name would overwrite or clash with them, so it is refused.
+ */
+export const RESERVED_LABEL_NAMES: ReadonlySet<string> = new Set([
+  'job',
+  'instance',
+  'agent_id',
+  'platform',
+  'origin',
+  'page',
+  'pageUrl',
+  'call_id',
+  'peer_connection_id',
+  'peerConnectionId',
+  'exporter_instance',
+  'kind',
+  'direction',
+  'class',
+  'reason',
+  'quality_class',
+  'ssrc',
+  'le',
+  'quantile',
+]);
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+
+const staticLabelsSchema = z.record(z.string(), z.string()).superRefine((labels, ctx) => {
+  const names = Object.keys(labels);
+  if (names.length > MAX_STATIC_LABELS) {
+    ctx.addIssue({ code: 'custom', message: `At most ${MAX_STATIC_LABELS} static labels` });
+  }
+  for (const name of names) {
+    const value = labels[name]!;
+    const problem = !LABEL_NAME.test(name)
+      ? `"${name}" is not a label name: letters, digits and _ only, not starting with a digit`
+      : name.startsWith('__')
+        ? `"${name}": names starting with __ are reserved by Prometheus`
+        : RESERVED_LABEL_NAMES.has(name)
+          ? `"${name}" is set by the exporter itself; choose another name`
+          : value.trim() === ''
+            ? `"${name}" needs a value`
+            : value.length > MAX_STATIC_LABEL_VALUE
+              ? `The value of "${name}" is longer than ${MAX_STATIC_LABEL_VALUE} characters`
+              : null;
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  }
+});
+
+export const remoteWriteSchema = z
+  .object({
+    /** The receiver's remote-write endpoint, e.g. http://prometheus:9090/api/v1/write. Default '' (nothing is written). */
+    url: httpUrlSchema('http://prometheus.example.com:9090/api/v1/write').default(''),
+    /** 'none' (default), 'basic' (user name and password) or 'bearer' (a token). */
+    auth: z.enum(REMOTE_WRITE_AUTH).default('none'),
+    /** Basic-auth user name. Default ''. */
+    username: z.string().max(200).default(''),
+    /** Basic-auth password; kept in storage.local only, never synced. Default ''. */
+    password: z.string().max(500).default(''),
+    /** Bearer token; kept in storage.local only, never synced. Default ''. */
+    bearerToken: z.string().max(4_000).default(''),
+    /**
+     * Extra labels put on every series written, e.g. `{ "site": "paris" }`. At most 10, names
+     * letters/digits/_ and not one the exporter sets itself, values 1–128 characters. Default {}.
+     */
+    staticLabels: staticLabelsSchema.default({}),
+  })
+  .superRefine((value, ctx) => {
+    if (value.auth === 'basic' && value.username.trim() === '') {
+      ctx.addIssue({ code: 'custom', path: ['username'], message: 'Basic auth needs a user name' });
+    }
+    if (value.auth === 'bearer' && value.bearerToken.trim() === '') {
+      ctx.addIssue({ code: 'custom', path: ['bearerToken'], message: 'Bearer auth needs a token' });
+    }
+  });
+export type RemoteWriteSettings = z.infer<typeof remoteWriteSchema>;
+
 const platformsSchema = z.object(
   Object.fromEntries(BUILTIN_PLATFORM_IDS.map((id) => [id, z.boolean().default(true)])) as Record<
     (typeof BUILTIN_PLATFORM_IDS)[number],
@@ -176,7 +275,11 @@ const platformsSchema = z.object(
 export const settingsSchema = z.object({
   /** Layout version for migrations. Default SETTINGS_VERSION. */
   version: z.literal(SETTINGS_VERSION).default(SETTINGS_VERSION),
+  /** Where metrics go: 'pushgateway' (default) or 'remote-write' (README "Remote-write"). */
+  sink: sinkSchema.default('pushgateway'),
   gateway: gatewaySchema.default(gatewaySchema.parse({})),
+  /** The remote-write receiver, used when `sink` is 'remote-write'. */
+  remoteWrite: remoteWriteSchema.default(remoteWriteSchema.parse({})),
   /** Agent id, added as the `agent_id` label to every series. Default '' (label omitted). */
   agentId: z.string().trim().max(128).default(''),
   /** Interval between two `getStats()` polls of a connection, in ms. Default 2,000 (min 250). */

@@ -12,8 +12,10 @@ import { repairSettings } from './settings-repair';
 import { settingsSchema, type Settings, type SettingsInput } from './settings-schema';
 import {
   carriesSecrets,
+  noSecrets,
   secretsOf,
   secretsSchema,
+  storedSecrets,
   withSecrets,
   withoutSecrets,
   type SettingsSecrets,
@@ -181,7 +183,7 @@ export function createSettingsStore(options: SettingsStoreOptions = {}): Resilie
 
   /** The secrets in storage.local (or held in memory), blank when there are none. */
   async function readSecrets(): Promise<{ secrets: SettingsSecrets; invalid: boolean }> {
-    const none = { secrets: { gatewayPassword: '' }, invalid: false };
+    const none = { secrets: secretsSchema.parse({}), invalid: false };
     if (memorySecrets) {
       const held = memorySecrets;
       // Held since storage.local failed: try to store them again now.
@@ -209,10 +211,10 @@ export function createSettingsStore(options: SettingsStoreOptions = {}): Resilie
     const json = JSON.stringify(secrets);
     if (json === savedSecretsJson && memorySecrets === undefined) return true;
     // Blanks filled in for secrets that could not be read are not the user's choice.
-    if (secretsUnknown && secrets.gatewayPassword === '') return false;
+    if (secretsUnknown && noSecrets(secrets)) return false;
     if (local) {
       try {
-        await local.set({ [secretsKey]: secrets });
+        await local.set({ [secretsKey]: storedSecrets(secrets) });
         savedSecretsJson = json;
         memorySecrets = undefined;
         secretsUnknown = false;

@@ -36,14 +36,18 @@ export function requestOriginPermission(
 
 /**
  * Host permissions that saving `next` over `previous` no longer needs: custom origins that were
- * removed, unless the same pattern still serves another purpose (the gateway's host, or a
+ * removed, unless the same pattern still serves another purpose (the gateway's or the remote-write receiver's host, or a
  * custom origin still listed). The browser keeps a granted permission until it is given back.
  */
 export function originsToRelease(
   previous: { customOrigins: readonly string[] },
-  next: { customOrigins: readonly string[]; gateway: { url: string } },
+  next: { customOrigins: readonly string[]; gateway: { url: string }; remoteWrite?: { url: string } },
 ): string[] {
-  const stillNeeded = new Set([...next.customOrigins, gatewayPermissionPattern(next.gateway.url)]);
+  const stillNeeded = new Set([
+    ...next.customOrigins,
+    gatewayPermissionPattern(next.gateway.url),
+    gatewayPermissionPattern(next.remoteWrite?.url ?? ''),
+  ]);
   return previous.customOrigins.filter((pattern) => !stillNeeded.has(pattern));
 }
 

@@ -85,6 +85,16 @@ const TEXT: Record<ReliabilityKey, { label: string; unit: string; help: string }
     unit: 'ms',
     help: 'A connection stuck in failed or disconnected this long is ended.',
   },
+  sampleBufferMaxBytes: {
+    label: 'Remote-write buffer size',
+    unit: 'bytes',
+    help: 'Most samples held while the remote-write receiver is unreachable; the oldest go first past it.',
+  },
+  sampleBufferMaxAgeMs: {
+    label: 'Remote-write buffer age',
+    unit: 'ms',
+    help: 'Samples older than this are dropped from the remote-write buffer.',
+  },
 };
 
 interface NumberBounds {

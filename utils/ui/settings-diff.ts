@@ -38,7 +38,7 @@ export function diffSettings(before: unknown, after: unknown, prefix = ''): Sett
 /** Writes a value for the diff list: strings quoted, lists comma-separated, secrets hidden. */
 export function formatChangeValue(path: string, value: unknown): string {
   if (value === undefined) return '(not set)';
-  if (/password$/i.test(path)) return value === '' ? '(empty)' : '••••••';
+  if (/(password|token)$/i.test(path)) return value === '' ? '(empty)' : '••••••';
   if (Array.isArray(value)) return value.length === 0 ? '(none)' : value.map((v) => String(v)).join(', ');
   if (typeof value === 'string') return value === '' ? '(empty)' : JSON.stringify(value);
   if (typeof value === 'boolean') return value ? 'on' : 'off';

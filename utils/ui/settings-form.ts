@@ -111,10 +111,13 @@ export function createSettingsForm(deps: SettingsFormDeps) {
     }
     const next = parsed.data;
     const base = saved.value;
-    const gatewayPattern =
-      next.gateway.url !== base.gateway.url ? gatewayPermissionPattern(next.gateway.url) : undefined;
+    // The Pushgateway and the remote-write receiver are reached from the background alike.
+    const hostPatterns = [
+      next.gateway.url !== base.gateway.url ? gatewayPermissionPattern(next.gateway.url) : undefined,
+      next.remoteWrite.url !== base.remoteWrite.url ? gatewayPermissionPattern(next.remoteWrite.url) : undefined,
+    ].filter((pattern): pattern is string => pattern !== undefined && !granted.has(pattern));
     const newOrigins = next.customOrigins.filter((o) => !base.customOrigins.includes(o) && !granted.has(o));
-    const needed = [...(gatewayPattern && !granted.has(gatewayPattern) ? [gatewayPattern] : []), ...newOrigins];
+    const needed = [...new Set(hostPatterns), ...newOrigins];
     const permission = needed.length > 0 ? deps.requestOrigins(needed) : Promise.resolve(true);
     return finishSave(next, permission, needed);
   }
@@ -124,11 +127,13 @@ export function createSettingsForm(deps: SettingsFormDeps) {
     try {
       const allowed = await permission;
       const attemptedUrl = next.gateway.url;
+      const attemptedRemoteUrl = next.remoteWrite.url;
       const refusedOrigins: string[] = [];
       if (allowed) {
         for (const pattern of needed) granted.add(pattern);
       } else {
         if (next.gateway.url !== saved.value.gateway.url) next.gateway.url = saved.value.gateway.url;
+        if (next.remoteWrite.url !== saved.value.remoteWrite.url) next.remoteWrite.url = saved.value.remoteWrite.url;
         for (const origin of next.customOrigins) {
           if (needed.includes(origin)) refusedOrigins.push(origin);
         }
@@ -144,13 +149,14 @@ export function createSettingsForm(deps: SettingsFormDeps) {
         return 'failed';
       }
       const refusedUrl = attemptedUrl !== result.settings.gateway.url;
+      const refusedRemoteUrl = attemptedRemoteUrl !== result.settings.remoteWrite.url;
       const released = originsToRelease(before, result.settings);
       // The save stands whatever the browser answers: a permission it keeps is only unused.
       if (released.length > 0) await deps.releaseOrigins(released);
       saved.value = clone(result.settings);
       draft.value = clone(result.settings);
       pinned.value = {};
-      if (!refusedUrl && refusedOrigins.length === 0) {
+      if (!refusedUrl && !refusedRemoteUrl && refusedOrigins.length === 0) {
         lastSave.value = { outcome: 'saved', message: 'Saved' };
         return 'saved';
       }
@@ -158,6 +164,10 @@ export function createSettingsForm(deps: SettingsFormDeps) {
       if (refusedUrl) {
         draft.value.gateway.url = attemptedUrl;
         pin('gateway.url', `Access to ${gatewayPermissionPattern(attemptedUrl) ?? attemptedUrl} was refused, so this URL was not saved. Save again and allow access.`);
+      }
+      if (refusedRemoteUrl) {
+        draft.value.remoteWrite.url = attemptedRemoteUrl;
+        pin('remoteWrite.url', `Access to ${gatewayPermissionPattern(attemptedRemoteUrl) ?? attemptedRemoteUrl} was refused, so this URL was not saved. Save again and allow access.`);
       }
       if (refusedOrigins.length > 0) {
         draft.value.customOrigins = [...draft.value.customOrigins, ...refusedOrigins];

@@ -3,11 +3,15 @@ import { getAtPath, setAtPath } from './dotted-path';
 import { issuesFromZodError, type FieldIssue } from './field-errors';
 import { diffSettings, type SettingChange } from './settings-diff';
 
-/** The settings as a JSON file. The password is left out unless asked for, so a shared file leaks no secret. */
+/**
+ * The settings as a JSON file. The secrets (gateway password, remote-write password and token)
+ * are left out unless asked for, so a shared file leaks none.
+ */
 export function exportSettingsJson(settings: Settings, options: { includePassword: boolean }): string {
-  const { password, ...gatewayWithoutPassword } = settings.gateway;
-  const gateway = options.includePassword ? { ...gatewayWithoutPassword, password } : gatewayWithoutPassword;
-  return `${JSON.stringify({ ...settings, gateway }, null, 2)}\n`;
+  if (options.includePassword) return `${JSON.stringify(settings, null, 2)}\n`;
+  const { password: _gatewayPassword, ...gateway } = settings.gateway;
+  const { password: _remotePassword, bearerToken: _token, ...remoteWrite } = settings.remoteWrite;
+  return `${JSON.stringify({ ...settings, gateway, remoteWrite }, null, 2)}\n`;
 }
 
 /** A file name with the date, so exports taken on different days do not overwrite each other. */
@@ -68,6 +72,12 @@ export function previewImport(
   if (isRecord(gateway) && !('password' in gateway)) {
     gateway.password = current.gateway.password;
     if (current.gateway.password !== '') notes.push('The file has no password: the current password is kept.');
+  }
+  const remoteWrite = candidate.remoteWrite;
+  if (isRecord(remoteWrite)) {
+    // Like the gateway password: a file without the remote-write secrets keeps the current ones.
+    if (!('password' in remoteWrite)) remoteWrite.password = current.remoteWrite.password;
+    if (!('bearerToken' in remoteWrite)) remoteWrite.bearerToken = current.remoteWrite.bearerToken;
   }
   const keptLocked: string[] = [];
   for (const path of lockedFields) {

@@ -20,6 +20,11 @@ export interface UiBackend {
   getHealth(): Promise<BackgroundReply<Health>>;
   getTabStatus(tabId: number): Promise<BackgroundReply<TabStatus>>;
   testConnection(gateway: Settings['gateway'], timeoutMs: number): Promise<BackgroundReply<ConnectionTestResult>>;
+  testRemoteWrite(
+    remoteWrite: Settings['remoteWrite'],
+    job: string,
+    timeoutMs: number,
+  ): Promise<BackgroundReply<ConnectionTestResult>>;
   setOriginCapture(origin: string, enabled: boolean): Promise<BackgroundReply<unknown>>;
   /** Call synchronously inside a click handler: see requestOriginPermission. */
   requestOrigins(origins: string[]): Promise<boolean>;
@@ -38,6 +43,8 @@ export function createUiBackend(): UiBackend {
     getTabStatus: (tabId) => askBackground(() => sendMessage('getTabStatus', { tabId }), tabStatusSchema),
     testConnection: (gateway, timeoutMs) =>
       askBackground(() => sendMessage('testConnection', gateway), connectionTestResultSchema, timeoutMs),
+    testRemoteWrite: (remoteWrite, job, timeoutMs) =>
+      askBackground(() => sendMessage('testRemoteWrite', { remoteWrite, job }), connectionTestResultSchema, timeoutMs),
     setOriginCapture: (origin, enabled) =>
       askBackground(() => sendMessage('setOriginCapture', { origin, enabled }), z.unknown()),
     requestOrigins: (origins) => requestOriginPermission(browser.permissions, origins),

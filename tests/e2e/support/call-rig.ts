@@ -1,5 +1,5 @@
 import { startCallPageServer, type CallPageServer } from './call-page-server';
-import { launchChromium, type ChromiumHarness } from './chromium';
+import { launchChromium, type ChromiumHarness, type LaunchChromiumOptions } from './chromium';
 import { startPushgateway, type Pushgateway } from './pushgateway';
 import type { BrowserDriver } from './browser-driver';
 
@@ -22,9 +22,9 @@ async function startGatewayAndPages(): Promise<{ gateway: Pushgateway; pages: Ca
   return { gateway, pages };
 }
 
-/** Starts the gateway and the page server together, then the browser. */
-export async function startCallRig(): Promise<CallRig> {
-  return { ...(await startGatewayAndPages()), browser: await launchChromium() };
+/** Starts the gateway and the page server together, then the browser (with `launch` options, e.g. its own profile dir). */
+export async function startCallRig(launch: LaunchChromiumOptions = {}): Promise<CallRig> {
+  return { ...(await startGatewayAndPages()), browser: await launchChromium(launch) };
 }
 
 /** Starts the gateway and the page server together, then the browser `createDriver` launches. */

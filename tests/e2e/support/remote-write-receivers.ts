@@ -42,9 +42,10 @@ const VICTORIA_METRICS_BIN = process.env.VICTORIA_METRICS_BIN ?? '/usr/bin/victo
 
 /**
  * Debian's Prometheus 2.42 as a remote-write receiver (`--web.enable-remote-write-receiver`),
- * scraping nothing, on a free loopback port with its own data dir.
+ * scraping nothing, on a free loopback port with its own data dir. `extraArgs`, e.g.
+ * `--query.lookback-delta=20s`, are passed as they are.
  */
-export function startPrometheusReceiver(): Promise<RemoteWriteReceiver> {
+export function startPrometheusReceiver(extraArgs: readonly string[] = []): Promise<RemoteWriteReceiver> {
   return startReceiver('prometheus', PROMETHEUS_BIN, (port, dir) => {
     const config = path.join(dir, 'prometheus.yml');
     fs.writeFileSync(config, 'global:\n  scrape_interval: 1h\n');
@@ -55,6 +56,7 @@ export function startPrometheusReceiver(): Promise<RemoteWriteReceiver> {
       '--web.enable-remote-write-receiver',
       // Remote-write of a replayed outage carries samples minutes old: accept them.
       '--storage.tsdb.allow-overlapping-blocks',
+      ...extraArgs,
     ];
   }, '/api/v1/write', '/-/ready');
 }

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
+import { createExportSink } from '../../../utils/export/export-sink';
 import { createReportProcessor, REPORT_AFTER_END, type InboundReport } from '@/utils/background/report-processor';
 import { createEndedConnections } from '@/utils/background/ended-connections';
 import { MAX_REPORTS_PER_BATCH, parseInboundBatch } from '@/utils/background/inbound-reports';
@@ -45,7 +46,12 @@ function createProcessorUnderTest(options: {
   const exportState = createExportState({ area: createMemoryArea().area, drops, now });
   const processor = createReportProcessor({
     tracker,
-    outbox: options.outbox as unknown as Outbox,
+    sink: createExportSink({
+      settings: () => settings,
+      outbox: options.outbox as unknown as Outbox,
+      buffer: { append: vi.fn() },
+      drops,
+    }),
     exportState,
     createWindow: () => createQualityWindow({ thresholds: () => settings.quality }),
     history: createQualityHistory({ maxPointsPerGroup: 10, maxGroups: 100 }),

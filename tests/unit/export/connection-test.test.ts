@@ -3,11 +3,14 @@ import { fakeBrowser } from 'wxt/testing/fake-browser';
 import {
   gatewayPermissionPattern,
   hasGatewayPermission,
+  REMOTE_WRITE_TEST_METRIC,
   TEST_GROUP_LABEL,
   testConnection,
+  testRemoteWrite,
 } from '@/utils/export/connection-test';
+import { decodeRemoteWriteBody } from './remote-write-decoder';
 import { connectionTestResultSchema } from '@/utils/messaging/ui-types';
-import { gatewaySchema } from '@/utils/settings/settings-schema';
+import { gatewaySchema, remoteWriteSchema } from '@/utils/settings/settings-schema';
 import { startLocalServer, unusedPort, type Responder } from './local-server';
 
 describe('connection test', () => {
@@ -124,5 +127,52 @@ describe('connection test', () => {
     expect(await hasGatewayPermission('http://127.0.0.1:9091')).toBe(true);
     expect(contains).toHaveBeenCalledWith({ origins: ['http://127.0.0.1/*'] });
     expect(gatewayPermissionPattern('https://gw.example.com:8443')).toBe('https://gw.example.com/*');
+  });
+});
+
+describe('remote-write connection test', () => {
+  let server: Awaited<ReturnType<typeof startLocalServer>>;
+
+  beforeEach(async () => {
+    fakeBrowser.reset();
+    server = await startLocalServer((_req, res) => res.writeHead(204).end());
+  });
+  afterEach(async () => {
+    await server.close();
+  });
+
+  const remoteWrite = (overrides: Record<string, unknown> = {}) =>
+    remoteWriteSchema.parse({ url: `${server.url}/api/v1/write`, staticLabels: { site: 'lab' }, ...overrides });
+  const run = (settings = remoteWrite()) =>
+    testRemoteWrite(settings, 'webrtc', { hasPermission: async () => true, timeoutMs: 1_000, now: () => 1_700_000_000_000 }).then(
+      (result) => connectionTestResultSchema.parse(result),
+    );
+
+  it('POSTs one remote-write sample with the bearer token and says the receiver took it', async () => {
+    const result = await run(remoteWrite({ auth: 'bearer', bearerToken: 'tok' }));
+    expect(result).toMatchObject({ ok: true, kind: 'ok', status: 204 });
+    expect(result.message).toContain('accepted a test sample (HTTP 204)');
+    const [request] = server.requests;
+    expect(request).toMatchObject({ method: 'POST', url: '/api/v1/write' });
+    expect(request!.headers).toMatchObject({ authorization: 'Bearer tok', 'content-encoding': 'snappy' });
+    expect(decodeRemoteWriteBody(new Uint8Array(request!.body))).toEqual([
+      { name: REMOTE_WRITE_TEST_METRIC, labels: { __order__: '__name__,job,site', job: 'webrtc', site: 'lab' }, samples: [{ value: 1, timestampMs: 1_700_000_000_000 }] },
+    ]);
+  });
+
+  it.each([
+    [404, 'not-found', 'no remote-write endpoint there'],
+    [401, 'auth', 'Check the authentication'],
+    [400, 'http', 'The receiver said: out of bounds'],
+  ])('says what a %i means', async (status, kind, message) => {
+    server.setResponder((_req, res) => res.writeHead(status).end('out of bounds'));
+    const result = await run();
+    expect(result).toMatchObject({ ok: false, kind, status });
+    expect(result.message).toContain(message);
+  });
+
+  it('refuses an empty URL before any request', async () => {
+    expect(await run(remoteWrite({ url: '' }))).toMatchObject({ ok: false, kind: 'invalid-url' });
+    expect(server.requests).toHaveLength(0);
   });
 });

@@ -1,18 +1,33 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
 import { createPushScheduler, MAX_IDENTICAL_SKIPS, type PlannedPush } from '../../../utils/export/push-scheduler';
+import type { SinkMode } from '../../../utils/export/export-sink';
 
 const KEY = { peer_connection_id: 'g1' };
 
-function setup(bodies: Record<string, () => string | null>, pushIntervalMs = 10_000) {
-  const outbox = { put: vi.fn(), remove: vi.fn() };
+/** A sink over outbox spies: `put` as the outbox sees it (group, key, body), `at` apart. */
+type Spy = ReturnType<typeof vi.fn<(...args: unknown[]) => void>>;
+function sinkOver(outbox: { put: Spy; remove: Spy }, mode: SinkMode = 'snapshots', at: Spy = vi.fn()) {
+  return {
+    mode: () => mode,
+    put: (groupId: string, key: Record<string, string>, body: string, when: number) => {
+      at(when);
+      outbox.put(groupId, key, body);
+    },
+    remove: (groupId: string, key: Record<string, string>) => outbox.remove(groupId, key),
+  };
+}
+
+function setup(bodies: Record<string, () => string | null>, pushIntervalMs = 10_000, mode: SinkMode = 'snapshots') {
+  const outbox: { put: Spy; remove: Spy } = { put: vi.fn(), remove: vi.fn() };
+  const at: Spy = vi.fn();
   const onOutboxChanged = vi.fn();
   const collect = vi.fn((groupId: string): PlannedPush | null => {
     const body = bodies[groupId]?.() ?? null;
     return body === null ? null : { groupingKey: { peer_connection_id: groupId }, body };
   });
-  const scheduler = createPushScheduler({ pushIntervalMs: () => pushIntervalMs, collect, outbox, onOutboxChanged });
-  return { scheduler, outbox, onOutboxChanged, collect };
+  const scheduler = createPushScheduler({ pushIntervalMs: () => pushIntervalMs, collect, sink: sinkOver(outbox, mode, at), onOutboxChanged });
+  return { scheduler, outbox, onOutboxChanged, collect, at };
 }
 
 describe('push scheduler', () => {
@@ -100,12 +115,12 @@ describe('push scheduler', () => {
 
   it('applies a changed push interval from the next tick', () => {
     let interval = 10_000;
-    const outbox = { put: vi.fn(), remove: vi.fn() };
+    const outbox: { put: Spy; remove: Spy } = { put: vi.fn(), remove: vi.fn() };
     let n = 0;
     const scheduler = createPushScheduler({
       pushIntervalMs: () => interval,
       collect: () => ({ groupingKey: KEY, body: `${++n}` }),
-      outbox,
+      sink: sinkOver(outbox),
       onOutboxChanged: () => {},
     });
     scheduler.start();
@@ -126,5 +141,31 @@ describe('push scheduler', () => {
     scheduler.stop();
     vi.advanceTimersByTime(60_000);
     expect(outbox.put).not.toHaveBeenCalled();
+  });
+
+  describe('with a samples sink (remote-write)', () => {
+    it('puts every window, identical or not, with the time it was taken', () => {
+      const { scheduler, outbox, at } = setup({ g1: () => 'same\n' }, 2_000, 'samples');
+      vi.setSystemTime(1_000_000);
+      scheduler.start();
+      scheduler.add('g1', true);
+      vi.advanceTimersByTime(10_000);
+      expect(outbox.put).toHaveBeenCalledTimes(6);
+      expect(at.mock.calls.map(([when]) => when)).toEqual([1_000_000, 1_002_000, 1_004_000, 1_006_000, 1_008_000, 1_010_000]);
+      expect(scheduler.stats().skippedIdentical).toBe(0);
+    });
+
+    it('gives an ended group its final window, then nothing', () => {
+      let n = 0;
+      const { scheduler, outbox } = setup({ g1: () => `w${++n}\n` }, 2_000, 'samples');
+      scheduler.start();
+      scheduler.add('g1', true);
+      vi.advanceTimersByTime(1_000);
+      scheduler.remove('g1', KEY);
+      expect(outbox.put).toHaveBeenLastCalledWith('g1', { peer_connection_id: 'g1' }, 'w2\n');
+      vi.advanceTimersByTime(10_000);
+      expect(outbox.put).toHaveBeenCalledTimes(2);
+      expect(outbox.remove).toHaveBeenCalledWith('g1', KEY);
+    });
   });
 });

@@ -149,6 +149,45 @@ describe('createInitializationManager', () => {
     expect(manager.report().steps.find((s) => s.name === 'storage')?.healedAt).toEqual(expect.any(Number));
   });
 
+  it('never runs two heals of one step at once, so a slow heal that succeeds is not replaced by a second run', async () => {
+    // `slow` fails at start; its heal hangs 3 s (its timeout is longer). Meanwhile `quick` heals and
+    // reschedules heals: without a guard a second run of `slow` starts beside the first.
+    let slowUp = false;
+    let running = 0;
+    let mostAtOnce = 0;
+    let runs = 0;
+    const slow = vi.fn(async () => {
+      if (!slowUp) throw new Error('down');
+      runs++;
+      running++;
+      mostAtOnce = Math.max(mostAtOnce, running);
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      running--;
+      return runs === 1 ? 'first read' : 'second read';
+    });
+    let quickUp = false;
+    const manager = createInitializationManager({
+      healInitialDelayMs: 1_000,
+      healMaxDelayMs: 1_000,
+      steps: [
+        step('slow', slow, { retries: 0, timeoutMs: 10_000, fallback: () => 'fallback' }),
+        step('quick', async () => {
+          if (!quickUp) throw new Error('down');
+          return 'ok';
+        }, { retries: 0, fallback: () => 'fallback' }),
+      ],
+    });
+    await manager.whenReady();
+    slowUp = true;
+    quickUp = true;
+    await vi.advanceTimersByTimeAsync(10_000);
+
+    expect(manager.status()).toBe('running');
+    expect(mostAtOnce).toBe(1);
+    expect(runs).toBe(1);
+    expect(manager.value('slow')).toBe('first read');
+  });
+
   it('backs off the background retries up to a bound, and stops them on dispose', async () => {
     const run = vi.fn(() => Promise.reject(new Error('still down')));
     const manager = createInitializationManager({

@@ -33,7 +33,7 @@ describe('public/managed_schema.json', () => {
   });
 
   it('uses only keywords Chrome accepts in a managed storage schema', () => {
-    const allowed = new Set(['type', 'properties', 'items', 'enum', 'minimum', 'maximum', 'description', 'title']);
+    const allowed = new Set(['type', 'properties', 'additionalProperties', 'items', 'enum', 'minimum', 'maximum', 'description', 'title']);
     const keys = new Set<string>();
     const walk = (node: Record<string, unknown>) => {
       for (const [key, value] of Object.entries(node)) {

@@ -40,6 +40,19 @@ describe('settings secrets', () => {
     expect((await store().load()).settings.gateway.password).toBe(PASSWORD);
   });
 
+  it('keeps the remote-write password and token out of sync too, and brings them back on load', async () => {
+    const settings = defaultSettings();
+    settings.remoteWrite = { ...settings.remoteWrite, url: 'https://rw.example.com/api/v1/write', password: 'rw-pass-77', bearerToken: 'rw-token-88' };
+
+    await store().save(settings);
+
+    expect(syncWrites.join('\n')).not.toMatch(/rw-pass-77|rw-token-88/);
+    expect(await fakeBrowser.storage.local.get('settingsSecrets')).toEqual({
+      settingsSecrets: { gatewayPassword: '', remoteWritePassword: 'rw-pass-77', remoteWriteBearerToken: 'rw-token-88' },
+    });
+    expect((await store().load()).settings.remoteWrite).toMatchObject({ password: 'rw-pass-77', bearerToken: 'rw-token-88' });
+  });
+
   it('keeps the record in sync complete, with the password blank', async () => {
     await store().save(withPassword(PASSWORD));
 
