@@ -1,5 +1,5 @@
 import { startCallPageServer, type CallPageServer } from './call-page-server';
-import { launchChromium, type ChromiumHarness } from './chromium';
+import { launchChromium, type ChromiumHarness, type LaunchChromiumOptions } from './chromium';
 import { startPushgateway, type Pushgateway } from './pushgateway';
 
 /** What most Chromium e2e files start once: a real Pushgateway (admin API, for wipes), the call pages, a browser with the extension. */
@@ -9,10 +9,10 @@ export interface CallRig {
   browser: ChromiumHarness;
 }
 
-/** Starts the gateway and the page server together, then the browser. */
-export async function startCallRig(): Promise<CallRig> {
+/** Starts the gateway and the page server together, then the browser (`launch`: e.g. another build's directory). */
+export async function startCallRig(launch: LaunchChromiumOptions = {}): Promise<CallRig> {
   const [gateway, pages] = await Promise.all([startPushgateway({ adminApi: true }), startCallPageServer()]);
-  return { gateway, pages, browser: await launchChromium() };
+  return { gateway, pages, browser: await launchChromium(launch) };
 }
 
 /** Stops whatever of the rig was started (browser first, so nothing pushes into a stopped gateway). */
