@@ -187,6 +187,51 @@ ${soakSection}
 
 ${longSoak}
 
+## Where the page's and the worker's time goes (CPU profiles, 2026-12-02)
+
+Measured with throw-away scripts (\`.tmp/perf/page-profile.mjs\`: CDP \`Profiler\` on the call page, 100 µs
+sampling, 15–20 s of the hook polling one audio + video call at 250 ms; \`.tmp/perf/hot-path-ab.mts\`: the same
+code paths in node, old and new alternating in one process, median of 7 rounds, load average 21–24 on the
+shared 2-core machine). Before the change below, per poll of one connection (2 connections per tick):
+
+- \`runtime.sendMessage\` from the relay (its native part: serialising the batch and the IPC to the worker) was
+  the largest piece, then materialising the report (\`RTCStatsReport.forEach\` creates every stats object
+  as a JS object, which a bare \`getStats()\` never does), the relay's validation, the hook's copy and
+  \`JSON.stringify\`, the relay's \`JSON.parse\` and re-serialisation for its byte bound, and GC.
+- The relay's validator built every stats object with \`Object.fromEntries\` over entry pairs: 198 µs of CPU
+  per recorded audio + video report (node); with a plain loop 96 µs.
+- The hook sent every field of 8 stats types (7.9 KB of JSON per report), although the \`quality\` profile
+  reads 39 fields of 5 types. The hook now sends, in that profile, only what the quality engine reads
+  (\`QUALITY_STAT_FIELDS\` in utils/quality/stat-fields.ts, passed as the hook config's \`statsFields\`;
+  \`full\` and \`legacy\` still get every field): 2.1 KB per report. Per report, same process, alternating:
+
+| per recorded audio + video report | whole report (before) | quality fields (now) | ratio |
+|---|---|---|---|
+| JSON bytes (hook → relay → worker) | 7,867 B | 2,054 B | 1 / 3.8 |
+| relay validation (old validator → new validator + fields) | 198 µs | 22 µs | 1 / 9 |
+| background zod validation (\`parseInboundBatch\`) | 146 µs | 29 µs | 1 / 5 |
+| \`JSON.stringify\` + \`JSON.parse\` (what each hop pays) | 98 µs | 32 µs | 1 / 3 |
+
+In the browser, both builds measured at the same time by scripts/lib/page-cost.ts (2 rounds of 10 s phases,
+load average ~20): the hook's main-thread CPU per poll went from 1,010 µs to 805 µs (0.80×). Less than the
+table suggests because what is left is mostly per message, not per byte: the \`runtime.sendMessage\`
+round trip (Chromium opens a channel to the worker for every message), the window events between the
+MAIN-world hook and the relay and their acknowledgements, timers, and materialising the report. The target
+of 1.2 × one bare \`getStats()\` is not met: a bare getStats() costs the page's main thread only ~0.1–0.25 ms
+(most of its work is on WebRTC's own threads), less than one \`runtime.sendMessage\`. What would close most
+of the gap (not done): a long-lived \`runtime.connect\` port from the relay to the worker instead of a
+\`sendMessage\` per batch, and fewer page↔relay events per tick (acknowledge per several batches).
+
+**The worker's pushes (fixed).** A CPU profile of the worker at the default load (CDP \`Profiler\` through a
+browser session, 250 µs sampling, 60 s, unminified build; throw-away \`.tmp/perf/worker-profile.mjs\`) put
+the pushes first (gzip, then \`fetch\`), then GC, then the inbound reports (zod validation, the quality
+windows). \`gzipText\` read its text back through \`new Blob([text]).stream()\`; Chromium keeps a Blob's
+bytes in the browser process, so that was an IPC round trip per push. It now reads \`new Response(text).body\`:
+in the extension's worker, 300 alternating rounds on a 3.5 KB quality body, median 1.4 ms → 0.2 ms per push
+(same bytes out; \`.tmp/perf/gzip-ab.mjs\`). The field narrowing above, old and new build side by side in
+two browsers at once (probes off, one audio + video call at the defaults, 4 min after a 60 s warm-up, load
+average 16–21): extension process CPU 0.292 % → 0.242 % of a core (0.83×), before the gzip change.
+
 ## Where the extension's CPU goes (CPU profile, 2026-11-28)
 
 Measured with a throw-away script: the soak's setup (5 calls = 10 PCs at 250 ms, real Pushgateway),
@@ -238,7 +283,9 @@ so read the fix as "a small gain", not as a figure. Commands: \`npx tsx .tmp/per
 - **CPU**: utime + stime from \`/proc/<pid>/stat\` of Chromium's extension renderer process (the one
   started with \`--extension-process\`; it runs the service worker), over the time after warm-up. The
   CDP \`Performance\` domain does not exist on a worker target. Playwright's network inspection of the
-  worker is off (it would be charged to the extension); the stall probe and forced GCs are not.
+  worker is off (it would be charged to the extension). The CPU figures of \`npm run bench\` run with the
+  probes off (\`runSoak({ probes: false })\`: no stall probe, no forced GCs) beside a reference browser
+  with capture off (\`capture: false\`) started at the same time; the long soak keeps its probes.
 - **Longest stall**: a 100 ms \`setInterval\` inside the worker records how late its ticks run; the
   largest lateness after the warm-up is the longest time anything blocked the worker's event loop
   (plus scheduling noise from the shared machine).
