@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * npm run soak -- [--minutes N] [--calls C] [--interval MS] [--sample S] [--no-churn] [--no-baseline] [--json FILE]
+ * npm run soak -- [--minutes N] [--calls C] [--interval MS] [--sample S] [--no-churn] [--no-baseline] [--json FILE] [--snapshots DIR]
  * npm run soak -- --report FILE   (prints the table again from a run's JSON, runs nothing)
  *
  * The long soak (issue 15): the built extension in headless Chromium against a real Pushgateway,
@@ -29,6 +29,7 @@ import { register } from 'tsx/esm/api';
 register();
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { runSoak, slopeDifference, changedResources, fitSlope, fitSlopeAtSameLoad, floorSlope } = await import('./lib/soak.ts');
+const { formatHeapGrowth } = await import('./lib/heap-snapshot.ts');
 
 const { values } = parseArgs({
   options: {
@@ -40,6 +41,8 @@ const { values } = parseArgs({
     'no-baseline': { type: 'boolean', default: false },
     json: { type: 'string', default: '.tmp/soak-result.json' },
     report: { type: 'string' },
+    // Worker heap snapshots after the warm-up and at the end, and the constructors that grew between them.
+    snapshots: { type: 'string' },
   },
 });
 const number = (name) => {
@@ -73,7 +76,7 @@ if (values.report) {
   };
   const loadAtStart = os.loadavg();
   const [ext, base] = await Promise.all([
-    runSoak({ ...common, extensionDir: path.join(outDir, 'chrome-mv3') }),
+    runSoak({ ...common, extensionDir: path.join(outDir, 'chrome-mv3'), heapSnapshotDir: values.snapshots && path.resolve(root, values.snapshots) }),
     values['no-baseline'] ? Promise.resolve(null) : runSoak(common),
   ]);
   run = { options: { minutes, calls, intervalMs, sampleEverySeconds }, loadAtStart, ext, base };
@@ -140,6 +143,7 @@ rows.push(
 rows.push(['floor windows', `${floorWindow} s`]);
 const table = ['| long soak figure | measured |', '|---|---|', ...rows.map((row) => `| ${row.join(' | ')} |`)].join('\n');
 console.log(`\n${table}\n\nChromium ${ext.chromium}, node ${process.version}, ${os.cpus().length} cores shared with other jobs.`);
+if (ext.heapGrowth) console.log(`\nWorker heap, end of warm-up → end (self size by constructor, top growth):\n\n${formatHeapGrowth(ext.heapGrowth)}`);
 const changed = changedResources(ext.resources.start, ext.resources.end);
 if (changed.length > 0) {
   console.error(`soak: not back to their starting size: ${changed.join(', ')}`);

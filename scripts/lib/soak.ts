@@ -18,6 +18,7 @@ import { startCallPageServer } from '../../tests/e2e/support/call-page-server';
 import { startPushgateway, type Pushgateway } from '../../tests/e2e/support/pushgateway';
 import { configureExtension, connectionGroups, extensionHealth, extensionPage, pushTime } from '../../tests/e2e/support/exporter-control';
 import { storageBytes } from '../../tests/e2e/support/extension-reload';
+import { heapGrowth, summariseHeapSnapshot, type HeapGrowth } from './heap-snapshot';
 import { waitFor } from '../../tests/e2e/support/free-port';
 
 /** Calls opened and closed during the soak, and reloads of a second tab. */
@@ -73,6 +74,11 @@ export interface SoakOptions {
   media?: 'audio+data' | 'audio+video';
   /** Called after the measured span, before teardown, with the gateway (e.g. to count series). */
   inspectGateway?: (gateway: Pushgateway) => Promise<void>;
+  /**
+   * Directory for two worker heap snapshots, one at the end of the warm-up and one after the
+   * settle at the end; the result then names the constructors that grew (default: none taken).
+   */
+  heapSnapshotDir?: string;
   log?: (line: string) => void;
 }
 
@@ -145,6 +151,8 @@ export interface SoakResult {
   chromium: string;
   /** 1, 5 and 15-minute load averages at the end. */
   load: number[];
+  /** With `heapSnapshotDir`: the worker's constructors that grew most between the two snapshots. */
+  heapGrowth?: HeapGrowth[];
 }
 
 /** Least-squares slope of y over x with its 95 % confidence interval (t distribution, n − 2 degrees of freedom). */
@@ -469,6 +477,17 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     let skippedSamples = 0;
     const samples: SoakSample[] = [];
 
+    // Snapshots are files of several MB: only their summaries stay in memory.
+    const snapshotDir = harness ? options.heapSnapshotDir : undefined;
+    const takeSnapshot = async (name: string) => {
+      const text = await harness!.workerHeapSnapshot();
+      fs.mkdirSync(snapshotDir!, { recursive: true });
+      fs.writeFileSync(path.join(snapshotDir!, `worker-${name}.heapsnapshot`), text);
+      log(`worker heap snapshot ${name}: ${(text.length / 1024 / 1024).toFixed(1)} MB written`);
+      return summariseHeapSnapshot(text);
+    };
+    let snapshotStart: ReturnType<typeof summariseHeapSnapshot> | undefined;
+
     const takeSample = async () => {
       const t = elapsed();
       // Probes off: nothing runs in the measured processes but what the extension does anyway.
@@ -507,6 +526,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
           skippedSamples++;
           log(`sample at t=${t.toFixed(0)}s skipped: ${String(error)}`);
         });
+        if (snapshotDir && !snapshotStart && t >= warmUpSeconds) snapshotStart = await takeSnapshot('start');
         // A late loop (a loaded machine) skips the samples it missed rather than taking them in a burst.
         while (nextSampleAt <= elapsed()) nextSampleAt += sampleEvery;
       }
@@ -564,6 +584,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       resources = { start: resourcesStart, end, settledAfterSeconds: (Date.now() - settleStart) / 1_000 };
       log(`resources ${JSON.stringify(resourcesStart)} -> ${JSON.stringify(end)}`);
     }
+    const growth = snapshotStart ? heapGrowth(snapshotStart, await takeSnapshot('end')) : undefined;
     const listenersEnd = await settledListeners(page);
     log(`page JS event listeners ${listenersStart} -> ${listenersEnd}`);
 
@@ -605,6 +626,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       drops: health?.drops ?? {},
       chromium: context.browser()?.version() ?? 'unknown',
       load: os.loadavg(),
+      ...(growth ? { heapGrowth: growth } : {}),
     };
   } finally {
     await harness?.close();

@@ -31,6 +31,7 @@ import { hookConfigFor } from './hook-config-for';
 import { parseInboundBatch, parseRelayDrops, senderFrameUrl, type SenderLike } from './inbound-reports';
 import { batchCost, measureBatch } from './inbound-budget';
 import { createReportProcessor, type InboundReport } from './report-processor';
+import { createEndedConnections } from './ended-connections';
 import { createSelfMetricsPublisher, SELF_GROUP_ID } from './self-metrics-publisher';
 import { takeOverOpenTabs } from './open-tabs-takeover';
 import { createBadge, type BadgeTabState } from './badge';
@@ -150,6 +151,8 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
   // Call ids, grouping keys and the call counters live beside the tracker: they must outlive a
   // worker restart exactly as long as the connections they describe.
   const exportState = createExportState({ area: trackerArea, drops, now });
+  // In memory: a late report follows its document's end by milliseconds, not across a worker restart.
+  const endedConnections = createEndedConnections({ drops });
   const processor = createReportProcessor({
     tracker,
     outbox,
@@ -161,6 +164,7 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
     createWindow: () => createQualityWindow({ thresholds: () => settings().quality }),
     onOutboxChanged: scheduleFlush,
     admitNewConnection: (tabId) => newConnectionLimiter.allow(`tab:${tabId}`),
+    ended: endedConnections,
   });
   const queue = createMessageQueue<InboundReport>({
     maxSize: () => settings().reliability.queueMaxSize,
@@ -239,6 +243,7 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
     cap: () => RATE_LIMITER_MAX_KEYS,
   });
   resources.register('quality-windows', { size: () => processor.size(), cap: () => settings().reliability.maxConnectionsTotal });
+  resources.register('ended-connections', { size: () => endedConnections.size(), cap: () => endedConnections.cap() });
   resources.register('chart-history', { size: () => history.size(), cap: () => settings().reliability.maxConnectionsTotal });
 
   async function applySettings(next: LoadedSettings): Promise<void> {
@@ -488,7 +493,7 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
       rateLimiter.forget(`tab:${tabId}`);
       newConnectionLimiter.forget(`tab:${tabId}`);
       // A closed tab can wake a stopped worker: its connections are known once the tracker is restored.
-      void ready().then(() => processor.deleteGroups(tracker.endTab(tabId)));
+      void ready().then(() => processor.endForGood(tracker.endTab(tabId)));
     },
     /**
      * A new document committed in a frame (navigation, reload): the connections of the document
@@ -498,7 +503,7 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
       void ready().then(() => {
         const ended = tracker.removeWhere((entry) => isEndedByNavigation(entry, commit));
         if (ended.length === 0) return;
-        processor.deleteGroups(ended);
+        processor.endForGood(ended);
         badge.update();
       });
     },

@@ -11,7 +11,7 @@ import type { GroupingKey } from '../export/pushgateway-client';
  */
 
 /** A tracked connection as these decisions read it. */
-export type LifecycleEntry = Pick<TrackedConnection, 'tabId' | 'frameId' | 'origin' | 'url' | 'lastReportAt'>;
+export type LifecycleEntry = Pick<TrackedConnection, 'tabId' | 'frameId' | 'origin' | 'url' | 'startedAt' | 'lastReportAt'>;
 
 /**
  * The part of a frame URL that capture decisions match: origin and path. Query and fragment are
@@ -45,16 +45,21 @@ export interface DocumentCommit {
   frameId: number;
   /** Chrome: 'prerender' for a page loaded in the background that is not shown (yet). */
   documentLifecycle?: string;
+  /** When the document committed (Unix ms). */
+  timeStamp?: number;
 }
 
 /**
  * True when a new document in `commit`'s frame ends the connection: a new top document
  * (navigation, reload) replaces every frame of the tab; a new document in a subframe replaces
- * that frame only. A prerendered page replaces nothing until it is shown.
+ * that frame only. A prerendered page replaces nothing until it is shown. A connection first
+ * reported after the commit belongs to the new document (the event reached a waking worker late):
+ * ending it would refuse its reports for good, as the ended connections of a left document are.
  */
-export function isEndedByNavigation(entry: Pick<LifecycleEntry, 'tabId' | 'frameId'>, commit: DocumentCommit): boolean {
+export function isEndedByNavigation(entry: Pick<LifecycleEntry, 'tabId' | 'frameId' | 'startedAt'>, commit: DocumentCommit): boolean {
   if (commit.documentLifecycle === 'prerender') return false;
   if (entry.tabId !== commit.tabId) return false;
+  if (commit.timeStamp !== undefined && entry.startedAt > commit.timeStamp) return false;
   return commit.frameId === 0 || entry.frameId === commit.frameId;
 }
 

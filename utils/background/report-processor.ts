@@ -9,9 +9,11 @@ import type { Settings } from '../settings/settings-schema';
 import type { HookReport, RtcStat, StatsReport } from '../webrtc/report-schema';
 import { connectionGroupingKey, encodeConnection } from '../metrics/export-profiles';
 import { SCREENED_DROP_REASON } from '../metrics/label-screening';
+import { createSsrcAdmission, type SsrcAdmission } from '../metrics/ssrc-admission';
 import { connectionLabels } from './series-labels';
 import { captureUrl } from './group-lifecycle';
 import type { ReportSource } from './inbound-reports';
+import type { EndedConnections } from './ended-connections';
 
 /** One validated report with where it came from and what platform that is. */
 export interface InboundReport {
@@ -29,6 +31,8 @@ export interface QualityWindowLike {
   add(stats: RtcStat[], at: number): void;
   take(at: number): ConnectionWindow | null;
   worstClass(): QualityClass | null;
+  /** SSRCs left unfollowed so far because the connection had too many (cumulative). */
+  droppedStreams(): number;
 }
 
 interface ReportProcessorDeps {
@@ -49,15 +53,26 @@ interface ReportProcessorDeps {
    * Default: always admitted.
    */
   admitNewConnection?: (tabId: number) => boolean;
+  /** Connections that ended for good: a late report of theirs is refused (counted as `report-after-end`). */
+  ended: EndedConnections;
 }
+
+/** Drop reason of a report that arrived after its connection ended (a document being left sent it). */
+export const REPORT_AFTER_END = 'report-after-end';
 
 interface LiveConnection {
   window: QualityWindowLike;
   /** The latest report: raw fields of the `full` and `legacy` profiles. */
   stats: RtcStat[];
   pageUrl: string;
+  /** The window's droppedStreams() at the previous report, so only the new ones are counted. */
+  droppedStreams: number;
   /** False until the first push: that one goes even without a window (the start time, at once). */
   pushed: boolean;
+  /** The SSRCs this connection may export as `ssrc` label values (full and legacy profiles). */
+  ssrcs: SsrcAdmission;
+  /** ssrcs.refused() at the previous push, so only the new refusals are counted. */
+  refusedSsrcs: number;
 }
 
 const RTP_TYPES = new Set(['inbound-rtp', 'outbound-rtp']);
@@ -111,9 +126,12 @@ export function createReportProcessor(deps: ReportProcessorDeps) {
     const encoded = encodeConnection(
       profile,
       { window, stats: connection.stats, startedAt: exported.startedAt },
-      { labels, maxSeries: settings.reliability.maxSeriesPerPush },
+      { labels, maxSeries: settings.reliability.maxSeriesPerPush, ssrcs: connection.ssrcs },
     );
     if (encoded.droppedSeries) deps.drops.count('series-over-cap', encoded.droppedSeries);
+    const refusedSsrcs = connection.ssrcs.refused();
+    if (refusedSsrcs > connection.refusedSsrcs) deps.drops.count('ssrc-labels-over-cap', refusedSsrcs - connection.refusedSsrcs);
+    connection.refusedSsrcs = refusedSsrcs;
     if (encoded.screenedLabels) deps.drops.count(SCREENED_DROP_REASON, encoded.screenedLabels);
     const key = connectionGroupingKey(profile, { groupId, callId: exported.callId, labels });
     if (keyTag(key) !== keyTag(exported.key)) {
@@ -139,10 +157,22 @@ export function createReportProcessor(deps: ReportProcessorDeps) {
     }
   }
 
+  /** Connections whose document is gone (navigation, reload, tab closed): groups deleted, late reports refused. */
+  function endForGood(entries: readonly Pick<TrackedConnection, 'groupId' | 'tabId' | 'frameId' | 'pcId'>[]): void {
+    for (const entry of entries) deps.ended.remember(entry);
+    deleteGroups(entries);
+  }
+
   function process(item: InboundReport): void {
     const { source, report } = item;
+    const address = { tabId: source.tabId, frameId: source.frameId, pcId: report.pcId };
     if (report.event === 'ended') {
+      deps.ended.remember(address);
       deleteGroups(deps.tracker.end(source.tabId, source.frameId, report.pcId));
+      return;
+    }
+    if (deps.ended.isEnded(address)) {
+      deps.drops.count(REPORT_AFTER_END);
       return;
     }
     // Past the per-tab cap every new connection evicts an older one, deleting its group: a page
@@ -180,10 +210,22 @@ export function createReportProcessor(deps: ReportProcessorDeps) {
       }
       // A connection exported before this worker started has its last push in the gateway already.
       const pushed = deps.exportState.get(entry.groupId) !== undefined;
-      connection = { window: deps.createWindow(), stats, pageUrl: source.url, pushed };
+      connection = {
+        window: deps.createWindow(),
+        stats,
+        pageUrl: source.url,
+        pushed,
+        droppedStreams: 0,
+        ssrcs: createSsrcAdmission(),
+        refusedSsrcs: 0,
+      };
       live.set(entry.groupId, connection);
     }
     connection.window.add(stats, at);
+    // A page can claim any number of SSRCs: those past the window's cap are left out, and shown.
+    const droppedStreams = connection.window.droppedStreams();
+    if (droppedStreams > connection.droppedStreams) deps.drops.count('quality-streams-over-cap', droppedStreams - connection.droppedStreams);
+    connection.droppedStreams = droppedStreams;
     connection.stats = stats;
     connection.pageUrl = source.url;
 
@@ -205,6 +247,7 @@ export function createReportProcessor(deps: ReportProcessorDeps) {
     process,
     /** Queues deletion of the groups of connections that ended outside a report (tab closed, integrity check). */
     deleteGroups,
+    endForGood,
     /** Starts the push timer; call once the stored state is restored. */
     start: () => scheduler.start(),
     stop: () => scheduler.stop(),

@@ -12,7 +12,10 @@ import { readPersisted } from '../storage/read-persisted';
  * is not a loss). A pending deletion replaces any snapshot of its group. Entries are handed out
  * with a version; an acknowledgement only clears the entry if it was not replaced meanwhile,
  * and a group with a request in flight is not handed out again until that request is settled,
- * so a delete can never overtake (and be undone by) an earlier push.
+ * so a delete can never overtake (and be undone by) an earlier push. The same holds across
+ * outbox ids: a delete is not handed out while any request under its grouping key is in flight
+ * (the delete at an earlier gateway, or under a key the group no longer uses, has an id of its
+ * own, and a PUT still uploading there would land after it and recreate the group for good).
  */
 export interface Outbox {
   /** Stores the latest snapshot of a group; clears its rejected mark. */
@@ -30,8 +33,9 @@ export interface Outbox {
   /** Targets that pending entries are bound to. */
   pinnedTargets(): GatewayTarget[];
   /**
-   * What is ready to send (not in flight, not rejected, not in `skip`), least recently updated
-   * first, at most `limit` items; marks them in flight until `ack`, `fail`, `reject` or `release`.
+   * What is ready to send (not in flight, not rejected, not in `skip`; a delete also not while a
+   * request under its grouping key is in flight), least recently updated first, at most `limit`
+   * items; marks them in flight until `ack`, `fail`, `reject` or `release`.
    */
   take(limit?: number, skip?: ReadonlySet<string>): OutboxItem[];
   /** Like `take` but marks nothing. */
@@ -138,6 +142,8 @@ const persistedOutboxSchema = z.object({
 interface Entry {
   kind: 'push' | 'delete';
   groupingKey: GroupingKey;
+  /** `groupingKey` as text: requests under equal keys must not overtake each other. */
+  keyText: string;
   body: string;
   bytes: number;
   target?: GatewayTarget;
@@ -156,7 +162,10 @@ export function createOutbox(options: OutboxOptions): Outbox {
   const deleteArea = options.deleteArea ?? options.area;
   // Map order is the eviction order: an updated entry is moved to the end.
   const entries = new Map<string, Entry>();
-  const inFlight = new Set<string>();
+  /** Outbox ids handed out and not settled yet, with the grouping key each went under. */
+  const inFlight = new Map<string, string>();
+  /** Requests in flight per grouping key (as text). */
+  const busyKeys = new Map<string, number>();
   let version = 0;
   let bytes = 0;
   const persistDelayMs = options.persistDelayMs ?? 250;
@@ -234,6 +243,20 @@ export function createOutbox(options: OutboxOptions): Outbox {
     entries.delete(groupId);
   }
 
+  function markInFlight(groupId: string, keyText: string): void {
+    inFlight.set(groupId, keyText);
+    busyKeys.set(keyText, (busyKeys.get(keyText) ?? 0) + 1);
+  }
+
+  function settle(groupId: string): void {
+    const keyText = inFlight.get(groupId);
+    if (keyText === undefined) return;
+    inFlight.delete(groupId);
+    const left = (busyKeys.get(keyText) ?? 1) - 1;
+    if (left > 0) busyKeys.set(keyText, left);
+    else busyKeys.delete(keyText);
+  }
+
   /** Evicts least recently updated snapshots, then deletes, until within limits; `keep` goes last. */
   function enforceLimits(keep?: string): void {
     const { maxGroups, maxBytes } = options.limits();
@@ -278,7 +301,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
         options.drops.count(OUTBOX_DROPS.oversize);
         return;
       }
-      setEntry(groupId, { kind: 'push', groupingKey: { ...groupingKey }, body, bytes: size, updatedAt: now(), version: ++version, attempt: 0 });
+      setEntry(groupId, { kind: 'push', groupingKey: { ...groupingKey }, keyText: groupingKeyText(groupingKey), body, bytes: size, updatedAt: now(), version: ++version, attempt: 0 });
       enforceLimits(groupId);
       changed();
     },
@@ -287,6 +310,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
       setEntry(groupId, {
         kind: 'delete',
         groupingKey: { ...groupingKey },
+        keyText: groupingKeyText(groupingKey),
         body: '',
         bytes: 0,
         ...(target !== undefined ? { target: { ...target } } : {}),
@@ -324,7 +348,10 @@ export function createOutbox(options: OutboxOptions): Outbox {
       if (limit <= 0) return items;
       for (const [groupId, entry] of entries) {
         if (inFlight.has(groupId) || entry.rejected !== undefined || skip?.has(groupId)) continue;
-        inFlight.add(groupId);
+        // A push never waits: it goes to the current gateway, and a delete in flight elsewhere
+        // (an unreachable old gateway) must not hold it up.
+        if (entry.kind === 'delete' && busyKeys.has(entry.keyText)) continue;
+        markInFlight(groupId, entry.keyText);
         items.push(toItem(groupId, entry));
         if (items.length >= limit) break;
       }
@@ -334,20 +361,22 @@ export function createOutbox(options: OutboxOptions): Outbox {
     peek() {
       const items: OutboxItem[] = [];
       for (const [groupId, entry] of entries) {
-        if (!inFlight.has(groupId) && entry.rejected === undefined) items.push(toItem(groupId, entry));
+        if (!inFlight.has(groupId) && entry.rejected === undefined && !(entry.kind === 'delete' && busyKeys.has(entry.keyText))) {
+          items.push(toItem(groupId, entry));
+        }
       }
       return items;
     },
 
     ack(groupId, itemVersion) {
-      inFlight.delete(groupId);
+      settle(groupId);
       if (entries.get(groupId)?.version !== itemVersion) return;
       deleteEntry(groupId);
       changed();
     },
 
     fail(groupId, itemVersion) {
-      inFlight.delete(groupId);
+      settle(groupId);
       const entry = entries.get(groupId);
       if (entry?.version !== itemVersion) return;
       entry.attempt += 1;
@@ -355,7 +384,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
     },
 
     reject(groupId, itemVersion, message) {
-      inFlight.delete(groupId);
+      settle(groupId);
       const entry = entries.get(groupId);
       if (entry?.version !== itemVersion) return;
       entry.attempt += 1;
@@ -364,7 +393,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
     },
 
     release(groupId) {
-      inFlight.delete(groupId);
+      settle(groupId);
     },
 
     clearRejected() {
@@ -431,6 +460,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
         setEntry(item.groupId, {
           kind: item.kind,
           groupingKey: item.groupingKey,
+          keyText: groupingKeyText(item.groupingKey),
           body: item.kind === 'push' ? item.body : '',
           bytes: item.kind === 'push' ? utf8Length(item.body) : 0,
           updatedAt: item.updatedAt,
@@ -448,6 +478,11 @@ export function createOutbox(options: OutboxOptions): Outbox {
     flush: () => saver.flush(),
     dispose: () => saver.dispose(),
   };
+}
+
+/** A grouping key as text, independent of the order its labels were set in. */
+function groupingKeyText(groupingKey: GroupingKey): string {
+  return JSON.stringify(Object.entries(groupingKey).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 }
 
 /** UTF-8 byte length without allocating an encoded copy. */

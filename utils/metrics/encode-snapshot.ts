@@ -12,6 +12,7 @@ import {
 } from './metric-families';
 import { PER_OBJECT_LABEL_NAMES } from './privacy';
 import { createObjectLabeller } from './stat-labels';
+import type { SsrcAdmission } from './ssrc-admission';
 import { writeExposition } from './text-writer';
 
 /** Names of the raw getStats() fields: Prometheus conventions (the `full` profile) or the older exporters' (`legacy`). */
@@ -23,6 +24,8 @@ export interface EncodeOptions {
   labels: Record<string, string>;
   /** Most series in the output; the rest are dropped and counted. */
   maxSeries: number;
+  /** The connection's SSRC label admission (ssrc-admission.ts); without it every SSRC is a label value. */
+  ssrcs?: SsrcAdmission;
 }
 
 export interface EncodedSnapshot {
@@ -83,7 +86,7 @@ export function encodeSnapshot(stats: readonly RtcStat[], options: EncodeOptions
   objects.sort(byPriorityThenId);
   const common = commonLabels(options.labels);
   const tally = { screened: 0 };
-  const labeller = createObjectLabeller(objects, tally);
+  const labeller = createObjectLabeller(objects, tally, options.ssrcs);
   const collector = createFamilyCollector(options.maxSeries);
   // Each object's label set is rendered (escaped) once, not once per sample.
   const add = (prefix: string, sample: ObjectSample) =>

@@ -3,6 +3,7 @@ import type { ExportProfile } from '../settings/settings-schema';
 import type { RtcStat } from '../webrtc/report-schema';
 import { encodeSnapshot } from './encode-snapshot';
 import { encodeQualityWindow } from './quality-encoder';
+import type { SsrcAdmission } from './ssrc-admission';
 
 /** What one push of a connection is made from. */
 export interface ConnectionPushInput {
@@ -57,10 +58,10 @@ export function connectionGroupingKey(profile: ExportProfile, identity: Connecti
 export function encodeConnection(
   profile: ExportProfile,
   input: ConnectionPushInput,
-  options: { labels: Record<string, string>; maxSeries: number },
+  options: { labels: Record<string, string>; maxSeries: number; ssrcs?: SsrcAdmission },
 ): EncodedConnection {
   if (profile === 'legacy') {
-    return encodeSnapshot(input.stats, { naming: 'legacy', labels: options.labels, maxSeries: options.maxSeries });
+    return encodeSnapshot(input.stats, { naming: 'legacy', labels: options.labels, maxSeries: options.maxSeries, ssrcs: options.ssrcs });
   }
   const quality = encodeQualityWindow(input.window, input.startedAt);
   if (profile === 'quality') return { text: quality.text, series: quality.series, droppedSeries: 0, screenedLabels: 0 };
@@ -68,6 +69,7 @@ export function encodeConnection(
     naming: 'conventional',
     labels: {},
     maxSeries: Math.max(0, options.maxSeries - quality.series),
+    ssrcs: options.ssrcs,
   });
   return {
     text: quality.text + raw.text,

@@ -1,5 +1,6 @@
 import type { RtcStat } from '../webrtc/report-schema';
-import { screenLabelValue, type ScreeningTally } from './label-screening';
+import { SCREENED_VALUE, screenLabelValue, type ScreeningTally } from './label-screening';
+import type { SsrcAdmission } from './ssrc-admission';
 import type { LabelPairs } from './metric-families';
 import { SKIPPED_STATS_TYPES } from './privacy';
 
@@ -25,7 +26,11 @@ const RELAY_PROTOCOLS = new Set(['udp', 'tcp', 'tls']);
  * same labels as an earlier one of their type get `index="1"`, `"2"`... so that no two series
  * collide (the Pushgateway refuses the whole push otherwise); feed objects in a stable order.
  */
-export function createObjectLabeller(stats: readonly RtcStat[], tally: ScreeningTally = { screened: 0 }): ObjectLabeller {
+export function createObjectLabeller(
+  stats: readonly RtcStat[],
+  tally: ScreeningTally = { screened: 0 },
+  ssrcs?: SsrcAdmission,
+): ObjectLabeller {
   const byId = new Map<string, RtcStat>();
   for (const stat of stats) byId.set(stat.id, stat);
   const resolve: StatResolver = (id) => (typeof id === 'string' ? byId.get(id) : undefined);
@@ -39,10 +44,10 @@ export function createObjectLabeller(stats: readonly RtcStat[], tally: Screening
     const labels: Array<[string, string]> = [];
     if (RTP_TYPES.has(stat.type)) {
       pushKind(labels, stat.kind);
-      pushSsrc(labels, stat.ssrc);
+      pushSsrc(labels, stat.ssrc, ssrcs);
     } else if (stat.type === 'media-source') {
       pushKind(labels, stat.kind);
-      pushSsrc(labels, sourceSsrc.get(stat.id));
+      pushSsrc(labels, sourceSsrc.get(stat.id), ssrcs);
     } else if (stat.type === 'media-playout') {
       pushKind(labels, stat.kind);
     } else if (stat.type === 'codec') {
@@ -109,8 +114,9 @@ function pushKind(labels: Array<[string, string]>, kind: unknown): void {
   if (typeof kind === 'string' && KINDS.has(kind)) labels.push(['kind', kind]);
 }
 
-function pushSsrc(labels: Array<[string, string]>, ssrc: unknown): void {
-  if (isUint(ssrc, 0xffff_ffff)) labels.push(['ssrc', String(ssrc)]);
+function pushSsrc(labels: Array<[string, string]>, ssrc: unknown, admission: SsrcAdmission | undefined): void {
+  if (!isUint(ssrc, 0xffff_ffff)) return;
+  labels.push(['ssrc', !admission || admission.admit(ssrc) ? String(ssrc) : SCREENED_VALUE]);
 }
 
 function pushCandidateLabels(labels: Array<[string, string]>, local: RtcStat | undefined, remote: RtcStat | undefined): void {

@@ -7,7 +7,11 @@ import { startPushgateway, type Pushgateway, type GatewayGroup } from '../suppor
 import { waitFor } from '../support/free-port';
 import { configureExtension, connectionGroups, extensionHealth, pushTime } from '../support/exporter-control';
 import { countGetStatsCalls, developerModeProfile, getStatsCalls, reloadExtension } from '../support/extension-reload';
-import { reliabilitySchema } from '../../../utils/settings/settings-schema';
+import { catalogueFamilyNames, groupSeries, seriesKey } from '../support/series-census';
+import { isAcceptedLabelValue, SCREENED_DROP_REASON, SCREENED_VALUE, type ScreenedLabel } from '../../../utils/metrics/label-screening';
+import { QUALITY_METRIC_NAMES } from '../../../utils/metrics/quality-encoder';
+import { MAX_SSRC_LABELS_PER_CONNECTION } from '../../../utils/metrics/ssrc-admission';
+import { reliabilitySchema, STATS_TYPES, type SettingsInput } from '../../../utils/settings/settings-schema';
 
 const INTERVAL_MS = 1_000;
 const LOOPBACK = 'http://127.0.0.1/*';
@@ -17,11 +21,76 @@ const HEAP_BOUND_BYTES = 5 * 1024 * 1024;
 
 const groupId = (group: GatewayGroup) => group.labels.peer_connection_id ?? group.labels.peerConnectionId ?? '';
 
+/** A series cap low enough that the hostile page's pushes hit it (the default is 5,000). */
+const HOSTILE_SERIES_CAP = 400;
+/** Distinct page-made info strings (codec MIME types, encoder/decoder implementations, ciphers) the extension must have screened. */
+const HOSTILE_INFO_STRINGS = 10_000;
+const SCREENED_LABELS: ReadonlySet<string> = new Set<ScreenedLabel>([
+  'decoder_implementation', 'encoder_implementation', 'scalability_mode', 'codec', 'mime_type',
+  'dtls_cipher', 'srtp_cipher', 'tls_version', 'dtls_role', 'ice_role',
+]);
+/** The quality profile's own budget: at most 60 series for a 2-PC call (docs/metrics.md), so 30 per connection. */
+const QUALITY_SERIES_PER_CONNECTION = 30;
+
+/**
+ * A hostile page's getStats(), installed before the hook (Playwright init scripts run before the
+ * MAIN-world content script, see countGetStatsCalls), so the hook polls it as the native one. Every
+ * poll: the real report with a new ssrc on every RTP object, page-made info strings, 5 unknown
+ * fields per object with names never seen before; plus 80 made-up inbound streams (new ssrc and
+ * decoder each) and 240 codecs with made-up MIME types. That is 335–350 objects, over the
+ * 300-object cap, and about 320 new info strings per connection per poll.
+ */
+function installHostileGetStats(): void {
+  const proto = RTCPeerConnection.prototype;
+  const native = proto.getStats;
+  const state = { polls: 0, infoStrings: 0, ssrcs: 0 };
+  (window as unknown as { hostile: typeof state }).hostile = state;
+  let nextSsrc = 1;
+  proto.getStats = async function (this: RTCPeerConnection, ...args: unknown[]) {
+    const report = await (native as (...a: unknown[]) => Promise<RTCStatsReport>).apply(this, args);
+    const n = ++state.polls;
+    const out = new Map<string, Record<string, unknown>>();
+    const info = (value: string) => {
+      state.infoStrings++;
+      return value;
+    };
+    report.forEach((stat: Record<string, unknown>) => {
+      const copy: Record<string, unknown> = { ...stat };
+      if (typeof copy.ssrc === 'number') {
+        copy.ssrc = nextSsrc++;
+        state.ssrcs++;
+      }
+      if (copy.type === 'inbound-rtp') copy.decoderImplementation = info(`evil-decoder-${n}`);
+      if (copy.type === 'outbound-rtp') {
+        copy.encoderImplementation = info(`evil-encoder-${n}`);
+        copy.scalabilityMode = info(`L9T9-evil-${n}`);
+      }
+      if (copy.type === 'transport') copy.dtlsCipher = info(`TLS_EVIL_${n}`);
+      if (copy.type === 'codec') copy.mimeType = info(`video/evil-${n}-${String(copy.id)}`);
+      for (let i = 0; i < 5; i++) copy[`evilField${n}x${i}`] = i;
+      out.set(String(copy.id), copy);
+    });
+    const timestamp = performance.timeOrigin + performance.now();
+    for (let i = 0; i < 80; i++) {
+      out.set(`evil-in-${n}-${i}`, {
+        id: `evil-in-${n}-${i}`, type: 'inbound-rtp', timestamp, kind: 'audio', ssrc: nextSsrc++,
+        packetsReceived: n, packetsLost: 0, bytesReceived: 100 * n, decoderImplementation: info(`evil-decoder-${n}-${i}`),
+      });
+      state.ssrcs++;
+    }
+    for (let i = 0; i < 240; i++) {
+      out.set(`evil-codec-${n}-${i}`, { id: `evil-codec-${n}-${i}`, type: 'codec', timestamp, payloadType: i % 128, clockRate: 90_000, mimeType: info(`video/evil-${n}-${i}`) });
+    }
+    return out as unknown as RTCStatsReport;
+  } as typeof proto.getStats;
+}
+
 describe('bounds: hostile pages, reload and uninstall in Chromium', () => {
   let gateway: Pushgateway;
   let pages: CallPageServer;
   let browser: ChromiumHarness;
   let profile: string;
+  let baseSettings: SettingsInput;
   let call: Page;
   let callGroups: string[];
   const extra: Page[] = [];
@@ -30,11 +99,8 @@ describe('bounds: hostile pages, reload and uninstall in Chromium', () => {
     [gateway, pages] = await Promise.all([startPushgateway({ adminApi: true }), startCallPageServer()]);
     profile = developerModeProfile();
     browser = await launchChromium({ userDataDir: profile });
-    await configureExtension(
-      browser,
-      { gateway: { url: gateway.url, job: 'e2e' }, customOrigins: [LOOPBACK], intervalMs: INTERVAL_MS },
-      LOOPBACK,
-    );
+    baseSettings = { gateway: { url: gateway.url, job: 'e2e' }, customOrigins: [LOOPBACK], intervalMs: INTERVAL_MS };
+    await configureExtension(browser, baseSettings, LOOPBACK);
   });
 
   afterAll(async () => {
@@ -195,6 +261,129 @@ describe('bounds: hostile pages, reload and uninstall in Chromium', () => {
     expect(heap.usedSize).toBeLessThan(HEAP_BOUND_BYTES);
     expect((await connectionGroups(gateway)).map(groupId).sort()).toEqual([...callGroups].sort());
   });
+
+  it('a page whose getStats() carries unknown fields, 10,000 made-up info strings and a new ssrc every poll gets only catalogued names and screened values out, within every cap, each cut counted in health', async () => {
+    // The `full` profile with every stats type: the one that exports raw fields, info labels and
+    // `ssrc`, so the most a page could abuse. Push at every poll, so each hostile report is encoded.
+    await configureExtension(
+      browser,
+      {
+        ...baseSettings, exportProfile: 'full', statsTypes: [...STATS_TYPES], intervalMs: 500, pushIntervalMs: 500,
+        reliability: { maxSeriesPerPush: HOSTILE_SERIES_CAP },
+      },
+      LOOPBACK,
+    );
+    try {
+      await hostileStatsMintNoSeries();
+    } finally {
+      await configureExtension(browser, baseSettings, LOOPBACK);
+    }
+  });
+
+  async function hostileStatsMintNoSeries(): Promise<void> {
+    const before = await extensionHealth(browser);
+    const hostile = await browser.context.newPage();
+    extra.push(hostile);
+    await hostile.addInitScript(installHostileGetStats);
+    await hostile.goto(pages.pageUrl('call'));
+    await hostile.evaluate(() => window.startCall());
+
+    const catalogue = catalogueFamilyNames();
+    const qualityNames = new Set(QUALITY_METRIC_NAMES);
+    // Stream identity: the SSRC, and the index that tells apart streams whose SSRC was refused (`other`).
+    const ssrcOnly = new Set(['ssrc', 'index']);
+    const minted = new Set<string>();
+    const badValues = new Set<string>();
+    const seriesIgnoringSsrc = new Map<string, Set<string>>();
+    const qualitySeries = new Map<string, Set<string>>();
+    const ssrcs = new Set<string>();
+    const ssrcsPerGroup = new Map<string, Set<string>>();
+    let reads = 0;
+    let maxSeries = 0;
+    let maxSsrcsInOnePush = 0;
+    const census = async () => {
+      const groups = (await connectionGroups(gateway)).filter((group) => !callGroups.includes(groupId(group)));
+      reads++;
+      for (const group of groups) {
+        const series = groupSeries(group);
+        maxSeries = Math.max(maxSeries, series.length);
+        const pushSsrcs = new Set<string>();
+        const ignoring = seriesIgnoringSsrc.get(groupId(group)) ?? new Set<string>();
+        const quality = qualitySeries.get(groupId(group)) ?? new Set<string>();
+        seriesIgnoringSsrc.set(groupId(group), ignoring);
+        qualitySeries.set(groupId(group), quality);
+        for (const one of series) {
+          if (!catalogue.has(one.name)) minted.add(one.name);
+          for (const [label, value] of Object.entries(one.labels)) {
+            if (label.includes('evil') || value.includes('evil')) badValues.add(`${label}=${value}`);
+            if (SCREENED_LABELS.has(label) && value !== SCREENED_VALUE && !isAcceptedLabelValue(label as ScreenedLabel, value)) badValues.add(`${label}=${value}`);
+          }
+          if (one.labels.ssrc !== undefined) pushSsrcs.add(one.labels.ssrc);
+          ignoring.add(seriesKey(one, ssrcOnly));
+          if (qualityNames.has(one.name)) quality.add(seriesKey(one));
+        }
+        const groupSsrcs = ssrcsPerGroup.get(groupId(group)) ?? new Set<string>();
+        ssrcsPerGroup.set(groupId(group), groupSsrcs);
+        for (const ssrc of pushSsrcs) {
+          ssrcs.add(ssrc);
+          groupSsrcs.add(ssrc);
+        }
+        maxSsrcsInOnePush = Math.max(maxSsrcsInOnePush, pushSsrcs.size);
+      }
+    };
+    const startedAt = Date.now();
+    const after = await waitFor(
+      async () => {
+        await census();
+        const health = await extensionHealth(browser);
+        const screened = (health.drops[SCREENED_DROP_REASON] ?? 0) - (before.drops[SCREENED_DROP_REASON] ?? 0);
+        return screened >= HOSTILE_INFO_STRINGS ? health : undefined;
+      },
+      { timeoutMs: 90_000, intervalMs: 250, what: `${HOSTILE_INFO_STRINGS} page-made label values screened (${SCREENED_DROP_REASON} in health)` },
+    );
+    await census();
+    const page = await hostile.evaluate(() => (window as unknown as { hostile: { polls: number; infoStrings: number; ssrcs: number } }).hostile);
+    const delta = (reason: string) => (after.drops[reason] ?? 0) - (before.drops[reason] ?? 0);
+    const grown = Object.keys(after.drops).filter((reason) => delta(reason) > 0);
+    // The hook cuts a report at the per-report cap before it leaves the page; its counts reach health
+    // with the relay's pong (every 5 s) under a `hook-` name, the background's own cut under the plain one.
+    const statsOverCap = grown.filter((reason) => reason.endsWith('stats-over-cap')).reduce((sum, reason) => sum + delta(reason), 0);
+    const perGroup = [...seriesIgnoringSsrc.values()].map((keys) => keys.size);
+    const qualityPerGroup = [...qualitySeries.values()].map((keys) => keys.size);
+    console.info(
+      `[bounds] hostile getStats for ${((Date.now() - startedAt) / 1000).toFixed(1)} s: the page made ${page.infoStrings} info strings and ` +
+        `${page.ssrcs} ssrcs in ${page.polls} polls; the gateway, read ${reads} times, held at most ${maxSeries} series in a group ` +
+        `(cap ${HOSTILE_SERIES_CAP}), ${perGroup.join(' / ')} distinct series per group over the whole run apart from ssrc and index ` +
+        `(quality families ${qualityPerGroup.join(' / ')}), ${ssrcs.size} distinct ssrc values (at most ${maxSsrcsInOnePush} in one push); drops: ` +
+        grown.map((reason) => `${reason} +${delta(reason)}`).join(', '),
+    );
+
+    expect(page.polls).toBeGreaterThan(0);
+    expect(reads).toBeGreaterThan(5);
+    expect(perGroup).toHaveLength(2);
+    // Only catalogued names; no page-made name or value, every screened value known or `other`.
+    expect([...minted]).toEqual([]);
+    expect([...badValues]).toEqual([]);
+    // Each push within the series cap; over the whole run, no more distinct series than one push
+    // may hold: 10,000 strings did not accumulate. A connection exports at most its SSRC cap of
+    // distinct `ssrc` values over its life (then `other`), however fast the page rotates them. The
+    // quality families (the default profile's whole body) have no ssrc and stay within the
+    // per-connection budget over the whole run.
+    expect(maxSeries).toBeLessThanOrEqual(HOSTILE_SERIES_CAP);
+    for (const count of perGroup) expect(count).toBeLessThanOrEqual(HOSTILE_SERIES_CAP);
+    for (const values of ssrcsPerGroup.values()) expect(values.size).toBeLessThanOrEqual(MAX_SSRC_LABELS_PER_CONNECTION + 1);
+    expect(delta('ssrc-labels-over-cap')).toBeGreaterThan(0);
+    for (const count of qualityPerGroup) expect(count).toBeLessThanOrEqual(QUALITY_SERIES_PER_CONNECTION);
+    // Every cut is counted in health.
+    expect(delta(SCREENED_DROP_REASON)).toBeGreaterThanOrEqual(HOSTILE_INFO_STRINGS);
+    expect(statsOverCap).toBeGreaterThan(0);
+    expect(delta('series-over-cap')).toBeGreaterThan(0);
+    expect(delta('quality-streams-over-cap')).toBeGreaterThan(0);
+    // The call in the other tab kept exporting under the same caps.
+    await callKeepsExporting(await newestCallPush(), 'the call’s groups pushed again beside the hostile page');
+
+    await hostile.evaluate(() => window.hangUp());
+  }
 
   it('after a reload mid-call, the new version takes over the running hook: one getStats() per connection per interval, one group per connection, old groups deleted', async () => {
     const counted = await getStatsCalls(call);

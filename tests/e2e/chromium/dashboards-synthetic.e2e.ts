@@ -6,6 +6,7 @@ import { waitFor } from '../support/free-port';
 import { CALL_ALERTS, describeAlertValues, expectPanelData, grafanaBuiltins, queryPanel, waitForCallAlerts } from '../support/dashboard-check';
 import { loadDashboard, queryPanels, substituteVariables, type DashboardName } from '../support/grafana-dashboard';
 import { scrapeLimits, startPrometheus, type PromAlert, type Prometheus } from '../support/prometheus';
+import { promqlExamples } from '../support/promql-examples';
 import { startPushgateway, type Pushgateway } from '../support/pushgateway';
 import {
   cleanConnection,
@@ -38,6 +39,10 @@ const TROUBLED_BROWSER = { job: JOB, agentId: 'agent-bad', instance: 'browser-ba
 const EXPORTER_ALERTS = ['WebRTCExporterBreakerOpen', 'WebRTCExporterOutboxFull', 'WebRTCExporterDropping'];
 
 const BUILTINS = grafanaBuiltins(2);
+
+/** The example queries operators copy: README's Metrics section and docs/metrics.md, read as they are now. */
+const README_EXAMPLES = promqlExamples('README.md', 'Metrics');
+const CONTRACT_EXAMPLES = promqlExamples('docs/metrics.md');
 
 function panelsOf(name: DashboardName) {
   return queryPanels(loadDashboard(name)).map((panel) => [panel.title, panel] as const);
@@ -193,6 +198,23 @@ describe('dashboards and alerts on real Prometheus with hand-written quality-pro
       expect(rows.length, `target ${target.refId}: ${target.expr}`).toBeGreaterThan(0);
     }
   });
+
+  it('finds the example queries of README "Metrics" and docs/metrics.md to run', () => {
+    // An emptied or renamed block must fail here rather than leave the next test with nothing to run.
+    expect(README_EXAMPLES.length).toBeGreaterThanOrEqual(5);
+    expect(CONTRACT_EXAMPLES.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it.each([...README_EXAMPLES, ...CONTRACT_EXAMPLES].map((example) => [example.where, example.says, example] as const))(
+    'example query at %s (%s) answers with data',
+    async (_where, _says, example) => {
+      // Counters (increase) need two scrapes of a rising value: beforeAll waited for those.
+      const rows = await prometheus.query(example.expr);
+      console.info(`[examples] ${example.expr} -> ${rows.map((row) => `${JSON.stringify(row.labels)} ${row.value}`).join('; ')}`);
+      expect(rows.length, example.expr).toBeGreaterThan(0);
+      for (const row of rows) expect(Number.isFinite(row.value), `${example.expr}: ${row.value}`).toBe(true);
+    },
+  );
 
   it('stops alerting for the impaired call within one scrape and one evaluation after its group is deleted', async () => {
     pushImpaired = false;

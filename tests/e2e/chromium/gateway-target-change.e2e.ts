@@ -5,9 +5,13 @@ import { startCallPageServer, type CallPageServer } from '../support/call-page-s
 import { startPushgateway, type Pushgateway } from '../support/pushgateway';
 import { waitFor } from '../support/free-port';
 import { configureExtension, connectionGroups } from '../support/exporter-control';
+import { startFaultProxy } from '../support/fault-proxy';
 
 const INTERVAL_MS = 1_000;
 const LOOPBACK = 'http://127.0.0.1/*';
+/** How long the slow link to the first gateway holds one group's PUTs, and the other's. */
+const SLOW_PUT_MS = 3_000;
+const QUICK_PUT_MS = 1_000;
 
 describe('changing the gateway URL or job in Chromium, with two real Pushgateways', () => {
   let first: Pushgateway;
@@ -69,6 +73,31 @@ describe('changing the gateway URL or job in Chromium, with two real Pushgateway
     await waitFor(async () => (await groupsOf(second)).length === 2, { timeoutMs: 10_000, what: 'groups at the new gateway' });
     await page.waitForTimeout(2 * INTERVAL_MS);
     expect(await groupsOf(first)).toEqual([]);
+  });
+
+  it('leaves nothing at the old gateway when a PUT still uploading there lands after the URL change', async () => {
+    const slowLink = await startFaultProxy(first.url);
+    try {
+      await configureExtension(browser, { ...settingsFor(first), gateway: { url: slowLink.url, job: 'e2e' }, pushIntervalMs: INTERVAL_MS });
+      await startCallAt(first);
+      const [slow, quick] = (await groupsOf(first)).map((group) => `/peer_connection_id/${group.labels.peer_connection_id}`);
+      // The connection id ends a group's path.
+      const isPutOf = (id: string | undefined) => (method: string, path: string) => method === 'PUT' && path.endsWith(id!);
+      // One group's PUT takes long, the other's less: while the slow one is on its way, the
+      // quick one's worker is free again, and may send a delete meanwhile.
+      await slowLink.setMode({ delayMs: (method, path) => (isPutOf(slow)(method, path) ? SLOW_PUT_MS : isPutOf(quick)(method, path) ? QUICK_PUT_MS : 0) });
+      const sent = (id: string | undefined) => slowLink.count('PUT', new RegExp(`${id}$`));
+      const [slowBefore, quickBefore] = [sent(slow), sent(quick)];
+      await waitFor(() => sent(slow) > slowBefore && sent(quick) > quickBefore, { timeoutMs: 10_000, intervalMs: 10, what: 'both groups’ PUTs on their way' });
+      await configureExtension(browser, { ...settingsFor(second), pushIntervalMs: INTERVAL_MS });
+      await waitFor(async () => (await groupsOf(second)).length === 2, { timeoutMs: 10_000, what: 'groups at the new gateway' });
+      // Every PUT on its way at the change has landed by now: none may have recreated a group there.
+      await page.waitForTimeout(SLOW_PUT_MS + INTERVAL_MS);
+      console.info(`[target] through the slow link: PUTs ${slowLink.count('PUT')}, DELETEs ${slowLink.count('DELETE')}`);
+      expect(await groupsOf(first)).toEqual([]);
+    } finally {
+      await slowLink.close();
+    }
   });
 
   it('deletes the groups under the old job when only the job changes', async () => {

@@ -6,13 +6,17 @@ import { startCallRig, stopCallRig } from '../support/call-rig';
 import { type Pushgateway } from '../support/pushgateway';
 import { waitFor } from '../support/free-port';
 import { configureExtension, connectionGroups } from '../support/exporter-control';
+import {
+  NAVIGATION_TARGETS,
+  expectNavigationDeletesGroups,
+  expectReloadDeletesOldGroups,
+  chromiumLifecycleRig,
+} from '../support/page-lifecycle-scenarios';
 
 const INTERVAL_MS = 1_000;
 const LOOPBACK = 'http://127.0.0.1/*';
 /** A custom pattern with a path, as Amazon Connect's built-in `https://*.awsapps.com/connect/*` has. */
 const PATH_PATTERN = 'http://127.0.0.1/agent/*';
-/** Issue 10 item 1: groups of a navigated or reloaded document are deleted within this. */
-const NAVIGATION_DELETE_MS = 2_000;
 
 function groupIds(groups: Awaited<ReturnType<typeof connectionGroups>>): string[] {
   return groups.map((group) => group.labels.peer_connection_id ?? '').sort();
@@ -44,14 +48,7 @@ describe('groups across navigation, reload, settings saves and worker restarts i
     return groupIds(groups);
   }
 
-  /** Waits until none of `ids` is in the gateway; returns how long that took from `since`. */
-  async function waitUntilGone(ids: string[], since: number, what: string): Promise<number> {
-    await waitFor(async () => {
-      const present = groupIds(await connectionGroups(gateway));
-      return ids.every((id) => !present.includes(id));
-    }, { timeoutMs: 30_000, intervalMs: 50, what });
-    return Date.now() - since;
-  }
+  const rig = () => chromiumLifecycleRig({ gateway, pages, browser }, INTERVAL_MS);
 
   beforeAll(async () => {
     ({ gateway, pages, browser } = await startCallRig());
@@ -69,35 +66,11 @@ describe('groups across navigation, reload, settings saves and worker restarts i
   });
 
   it('deletes the old call’s groups within 2 s of location.reload() and exports the new call once', async () => {
-    const before = await startCallAndWaitForGroups(pages.pageUrl('call'));
-    const reloadedAt = Date.now();
-    await page.evaluate(() => location.reload());
-    const elapsed = await waitUntilGone(before, reloadedAt, 'old groups deleted after reload');
-    console.info(`[navigation] old groups deleted ${elapsed} ms after location.reload()`);
-    expect(elapsed).toBeLessThan(NAVIGATION_DELETE_MS);
-
-    await page.waitForLoadState();
-    await page.evaluate(() => window.startCall());
-    const after = await waitFor(async () => {
-      const found = await connectionGroups(gateway);
-      return found.length === 2 ? groupIds(found) : undefined;
-    }, { timeoutMs: 15_000, what: 'the new call’s two groups' });
-    expect(after.some((id) => before.includes(id))).toBe(false);
-    // Two intervals later still exactly the new call's two groups: nothing of the old document came back.
-    await page.waitForTimeout(2 * INTERVAL_MS);
-    expect(groupIds(await connectionGroups(gateway))).toEqual(after);
+    await expectReloadDeletesOldGroups(page, rig(), 'Chromium');
   });
 
-  it.each([
-    ['a same-origin page', (p: CallPageServer) => p.pageUrl('datachannel')],
-    ['another origin', () => 'about:blank'],
-  ])('deletes the call’s groups within 2 s of navigating the tab to %s', async (_name, target) => {
-    const before = await startCallAndWaitForGroups(pages.pageUrl('call'));
-    const navigatedAt = Date.now();
-    await page.goto(target(pages));
-    const elapsed = await waitUntilGone(before, navigatedAt, 'groups deleted after navigation');
-    console.info(`[navigation] groups deleted ${elapsed} ms after navigating to ${_name}`);
-    expect(elapsed).toBeLessThan(NAVIGATION_DELETE_MS);
+  it.each(NAVIGATION_TARGETS)('deletes the call’s groups within 2 s of navigating the tab to %s, and none comes back', async (name, target) => {
+    await expectNavigationDeletesGroups(page, rig(), target(pages), `Chromium, ${name}`);
   });
 
   it('keeps the groups through a same-document history change (pushState), as single-page call apps make', async () => {

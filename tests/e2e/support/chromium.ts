@@ -63,6 +63,8 @@ export interface ChromiumHarness {
   serviceWorkerStatus(): Promise<string>;
   /** The service worker's JS heap after a full GC. */
   workerHeap(options?: { collectGarbage?: boolean }): Promise<HeapUsage>;
+  /** A V8 heap snapshot of the service worker (JSON text, as DevTools saves it), taken after a full GC. */
+  workerHeapSnapshot(): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -158,6 +160,36 @@ export async function launchChromium(options: LaunchChromiumOptions = {}): Promi
       return state;
     }
 
+    /** Runs `fn` with a CDP caller attached to the extension's service worker (which must be running). */
+    const withWorkerTarget = async <T,>(
+      fn: (call: TargetCall, onEvent: (listener: (method: string, params: unknown) => void) => void) => Promise<T>,
+    ): Promise<T> => {
+      const browser = context.browser();
+      if (!browser) throw new Error('worker CDP: no Browser object for this context');
+      const session = await browser.newBrowserCDPSession();
+      const listeners: Array<(event: { sessionId: string; message: string }) => void> = [];
+      try {
+        const { targetInfos } = await session.send('Target.getTargets');
+        const target = targetInfos.find((t) => t.type === 'service_worker' && t.url === scriptUrl);
+        if (!target) throw new Error('worker CDP: the service worker is not running');
+        const { sessionId } = await session.send('Target.attachToTarget', { targetId: target.targetId, flatten: false });
+        const onEvent = (listener: (method: string, params: unknown) => void) => {
+          const forward = (event: { sessionId: string; message: string }) => {
+            if (event.sessionId !== sessionId) return;
+            const message = JSON.parse(event.message) as { method?: string; params?: unknown };
+            if (message.method) listener(message.method, message.params);
+          };
+          listeners.push(forward);
+          session.on('Target.receivedMessageFromTarget', forward);
+        };
+        const result = await fn(targetCaller(session, sessionId), onEvent);
+        await session.send('Target.detachFromTarget', { sessionId }).catch(() => {});
+        return result;
+      } finally {
+        for (const forward of listeners) session.off('Target.receivedMessageFromTarget', forward);
+        await session.detach().catch(() => {});
+      }
+    };
     const harness: ChromiumHarness = {
       context,
       get serviceWorker() {
@@ -221,22 +253,23 @@ export async function launchChromium(options: LaunchChromiumOptions = {}): Promi
         return (await serviceWorkerSession()).status;
       },
       async workerHeap({ collectGarbage = true } = {}) {
-        const browser = context.browser();
-        if (!browser) throw new Error('workerHeap: no Browser object for this context');
-        const session = await browser.newBrowserCDPSession();
-        try {
-          const { targetInfos } = await session.send('Target.getTargets');
-          const target = targetInfos.find((t) => t.type === 'service_worker' && t.url === scriptUrl);
-          if (!target) throw new Error('workerHeap: the service worker is not running');
-          const { sessionId } = await session.send('Target.attachToTarget', { targetId: target.targetId, flatten: false });
-          const call = targetCaller(session, sessionId);
+        return withWorkerTarget(async (call) => {
           if (collectGarbage) await call('HeapProfiler.collectGarbage');
           const usage = (await call('Runtime.getHeapUsage')) as HeapUsage;
-          await session.send('Target.detachFromTarget', { sessionId }).catch(() => {});
           return { usedSize: usage.usedSize, totalSize: usage.totalSize };
-        } finally {
-          await session.detach().catch(() => {});
-        }
+        });
+      },
+      async workerHeapSnapshot() {
+        return withWorkerTarget(async (call, onEvent) => {
+          const chunks: string[] = [];
+          onEvent((method, params) => {
+            if (method === 'HeapProfiler.addHeapSnapshotChunk') chunks.push((params as { chunk: string }).chunk);
+          });
+          await call('HeapProfiler.collectGarbage');
+          // A snapshot of a few MB takes seconds on a loaded machine; the chunks arrive before the answer.
+          await call('HeapProfiler.takeHeapSnapshot', { reportProgress: false }, 120_000);
+          return chunks.join('');
+        });
       },
       async close() {
         await context.close().catch(() => {});
@@ -256,7 +289,9 @@ function isExtensionWorker(worker: Worker): boolean {
 }
 
 /** Sends CDP commands to a target attached without flattening, through the browser session. */
-function targetCaller(session: CDPSession, sessionId: string) {
+type TargetCall = (method: string, params?: Record<string, unknown>, timeoutMs?: number) => Promise<unknown>;
+
+function targetCaller(session: CDPSession, sessionId: string): TargetCall {
   let nextId = 0;
   return (method: string, params: Record<string, unknown> = {}, timeoutMs = 10_000): Promise<unknown> =>
     new Promise((resolve, reject) => {

@@ -8,11 +8,19 @@ import type { AddressInfo, Socket } from 'node:net';
  *   path matches `paths` (all when absent); forward the rest.
  * - 'stall': hold each request without answering for `stallMs` (10 s by default) or until
  *   closed, then drop the connection.
+ * - { delayMs }: forward each request after `delayMs(method, path)` ms (0: at once): a slow
+ *   upload still on its way while later requests overtake it.
  * - 'reset': destroy the socket as soon as the request arrives.
  * - 'refuse': stop listening, so new connections are refused; open connections are dropped.
  *   Any other mode listens again on the same port.
  */
-export type FaultMode = 'pass' | 'stall' | 'reset' | 'refuse' | { status: number; paths?: RegExp; body?: string };
+export type FaultMode =
+  | 'pass'
+  | 'stall'
+  | 'reset'
+  | 'refuse'
+  | { status: number; paths?: RegExp; body?: string }
+  | { delayMs: (method: string, path: string) => number };
 
 export interface FaultProxy {
   /** Base URL of the proxy, e.g. `http://127.0.0.1:40123`. */
@@ -66,6 +74,17 @@ export async function startFaultProxy(targetUrl: string, options: FaultProxyOpti
       }, stallMs);
       stalls.add(timer);
       req.resume();
+      return;
+    }
+    if (typeof mode === 'object' && 'delayMs' in mode) {
+      const delayMs = mode.delayMs(req.method ?? 'GET', path);
+      if (delayMs <= 0) return forward(req, res);
+      // The body stays buffered in the paused request until it is piped on.
+      const timer = setTimeout(() => {
+        stalls.delete(timer);
+        forward(req, res);
+      }, delayMs);
+      stalls.add(timer);
       return;
     }
     if (mode !== 'pass' && (!mode.paths || mode.paths.test(path))) {

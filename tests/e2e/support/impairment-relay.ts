@@ -35,6 +35,11 @@ export interface ImpairmentStats {
   dropped: number;
   /** Datagrams refused because a cap was reached (never part of the impairment; 0 in a sane test). */
   refused: number;
+  /**
+   * Sum of the time forwarded datagrams really spent in the relay, ms: `delayMs` plus however late
+   * the test process's timers fired (a loaded machine makes them late). Divide by `forwarded`.
+   */
+  heldMs: number;
 }
 
 /** RTP packets of one SSRC that reached the relay, and how many of them it dropped. */
@@ -107,7 +112,7 @@ export async function startImpairmentRelay(options: ImpairmentOptions): Promise<
   if (!(options.delayMs >= 0)) throw new Error(`delayMs must be ≥ 0, got ${options.delayMs}`);
   const jitterMs = options.jitterMs ?? 0;
   if (!(jitterMs >= 0)) throw new Error(`jitterMs must be ≥ 0, got ${jitterMs}`);
-  const counts: ImpairmentStats = { received: 0, forwarded: 0, dropped: 0, refused: 0 };
+  const counts: ImpairmentStats = { received: 0, forwarded: 0, dropped: 0, refused: 0, heldMs: 0 };
   const forwards = new Map<string, Forward>();
   const bySsrc = new Map<number, SsrcCounts>();
   const pending = new Set<NodeJS.Timeout>();
@@ -130,10 +135,12 @@ export async function startImpairmentRelay(options: ImpairmentOptions): Promise<
       return;
     }
     const delay = Math.max(0, options.delayMs + (Math.random() * 2 - 1) * jitterMs);
+    const arrived = performance.now();
     const timer = setTimeout(() => {
       pending.delete(timer);
       if (closed) return;
       counts.forwarded += 1;
+      counts.heldMs += performance.now() - arrived;
       via.send(message, port, address);
     }, delay);
     pending.add(timer);

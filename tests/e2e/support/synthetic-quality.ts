@@ -212,14 +212,14 @@ export function impairedConnection(ids: Pick<SyntheticConnection, 'job' | 'agent
   };
 }
 
-/** A healthy browser: breaker closed, outbox nearly empty, nothing dropped since the start. */
+/** A healthy browser: breaker closed, outbox nearly empty, nothing dropped since the start; a call started every push. */
 export function healthyExporter(ids: Pick<SyntheticExporter, 'job' | 'agentId' | 'instance'>, tick: number, nowSeconds: number): SyntheticExporter {
   return {
     ...ids,
     pushes: 10 + tick, pushFailures: 0, deletes: 2, reportsAccepted: 100 + tick, drops: { 'rate-limit': 1 },
     breakerState: 0, outboxGroups: 1, outboxBytes: 2_000, outboxMaxGroups: 500, pendingDeletes: 0,
     connections: 1, lastSuccessSeconds: nowSeconds, pushIntervalSeconds: 1, degraded: false,
-    started: { teams: 3 }, ended: { teams: { good: 2 } },
+    started: { teams: 3 + tick }, ended: { teams: { good: 2 } },
   };
 }
 

@@ -110,6 +110,8 @@ describe('isEndedByNavigation', () => {
     ['a new subframe document leaves the top frame', top, { tabId: 4, frameId: 7 }, false],
     ['a navigation in another tab ends nothing here', otherTab, { tabId: 4, frameId: 0 }, false],
     ['a prerendered page replaces nothing', top, { tabId: 4, frameId: 0, documentLifecycle: 'prerender' }, false],
+    ['a commit ends a connection first reported before it', top, { tabId: 4, frameId: 0, timeStamp: 1_500 }, true],
+    ['a commit seen late leaves a connection first reported after it (the new document’s)', top, { tabId: 4, frameId: 0, timeStamp: 999 }, false],
   ])('%s', (_name, entry, commit, ended) => {
     expect(isEndedByNavigation(entry, commit)).toBe(ended);
   });

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
-import { createReportProcessor, type InboundReport } from '@/utils/background/report-processor';
+import { createReportProcessor, REPORT_AFTER_END, type InboundReport } from '@/utils/background/report-processor';
+import { createEndedConnections } from '@/utils/background/ended-connections';
 import { MAX_REPORTS_PER_BATCH, parseInboundBatch } from '@/utils/background/inbound-reports';
 import { MAX_REPORTS_PER_BATCH as RELAY_MAX_REPORTS_PER_BATCH } from '@/utils/webrtc/report-batch-validator';
 import { createConnectionTracker } from '@/utils/integrity/connection-tracker';
@@ -10,10 +11,11 @@ import { createDropCounter } from '@/utils/resilience/drop-counter';
 import { defaultSettings } from '@/utils/settings/settings-schema';
 import type { Outbox } from '@/utils/export/outbox';
 import { createExportState } from '@/utils/export/export-state';
-import { createQualityWindow } from '@/utils/quality/quality-window';
+import { MAX_STREAMS_PER_CONNECTION, createQualityWindow } from '@/utils/quality/quality-window';
 import { createMemoryArea } from '../integrity/memory-area';
 import type { RtcStat } from '@/utils/webrtc/report-schema';
 import { loadFixture } from '../../fixtures/load-fixture';
+import { MAX_SSRC_LABELS_PER_CONNECTION } from '@/utils/metrics/ssrc-admission';
 
 function report(tabId: number, pcId: string): InboundReport {
   return {
@@ -52,6 +54,7 @@ function createProcessorUnderTest(options: {
     now,
     onOutboxChanged: () => {},
     admitNewConnection: options.admit,
+    ended: createEndedConnections({ drops }),
   });
   return { tracker, processor, settings, exportState };
 }
@@ -116,6 +119,97 @@ describe('report processor admission of new connections', () => {
     const { tracker, processor } = setup();
     for (let i = 0; i < 5; i++) processor.process(report(1, `pc-${i}`));
     expect(tracker.size()).toBe(5);
+  });
+
+  it('counts in the drops the SSRCs past the quality window’s cap, once per report that claims them', () => {
+    const { processor } = setup();
+    const claimed = MAX_STREAMS_PER_CONNECTION + 36;
+    const manySsrcs = (seq: number): InboundReport => {
+      const base = report(1, 'many');
+      const stats = Array.from({ length: claimed }, (_, i): RtcStat => ({
+        id: `IT${i}`, type: 'inbound-rtp', timestamp: seq, kind: 'audio', ssrc: i, packetsReceived: seq, packetsLost: 0,
+      }));
+      return { ...base, report: { ...base.report, seq, stats } } as InboundReport;
+    };
+
+    processor.process(manySsrcs(1));
+    expect(drops.snapshot()['quality-streams-over-cap']).toBe(36);
+    processor.process(manySsrcs(2));
+    expect(drops.snapshot()['quality-streams-over-cap']).toBe(72);
+  });
+
+  it('in the full profile, exports no more distinct ssrc values than the cap for a page that rotates them, and counts the rest', () => {
+    vi.useFakeTimers();
+    try {
+      const { processor, settings } = setup();
+      settings.exportProfile = 'full';
+      processor.start();
+      const polls = MAX_SSRC_LABELS_PER_CONNECTION + 20;
+      for (let seq = 1; seq <= polls; seq++) {
+        const base = report(1, 'rotating');
+        const stats: RtcStat[] = [
+          { id: 'IT1', type: 'inbound-rtp', timestamp: seq, kind: 'audio', ssrc: 5_000 + seq, packetsReceived: seq, packetsLost: 0 },
+        ];
+        processor.process({ ...base, report: { ...base.report, seq, stats } } as InboundReport);
+        now += settings.pushIntervalMs;
+        vi.advanceTimersByTime(settings.pushIntervalMs);
+      }
+      const bodies = outbox.put.mock.calls.map((call) => String(call[2]));
+      const values = new Set(bodies.flatMap((body) => [...body.matchAll(/ssrc="([^"]*)"/g)].map((match) => match[1])));
+      expect(bodies.length).toBe(polls);
+      expect(values.size).toBe(MAX_SSRC_LABELS_PER_CONNECTION + 1);
+      expect(drops.snapshot()['ssrc-labels-over-cap']).toBe(polls - MAX_SSRC_LABELS_PER_CONNECTION);
+      processor.stop();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
+describe('report processor and late reports of ended connections', () => {
+  let drops: ReturnType<typeof createDropCounter>;
+  let outbox: { put: ReturnType<typeof vi.fn>; remove: ReturnType<typeof vi.fn> };
+
+  beforeEach(() => {
+    fakeBrowser.reset();
+    drops = createDropCounter();
+    outbox = { put: vi.fn(), remove: vi.fn() };
+  });
+
+  const setup = () => createProcessorUnderTest({ now: () => 1_000_000, drops, outbox });
+  const ended = (tabId: number, pcId: string): InboundReport => ({ ...report(tabId, pcId), report: { event: 'ended', pcId, seq: 2, reason: 'pagehide' } });
+
+  it.each([
+    [
+      'its document was replaced (navigation or reload: Firefox says nothing of the sender)',
+      (p: ReturnType<typeof setup>) => p.processor.endForGood(p.tracker.removeWhere((entry) => entry.tabId === 1)),
+    ],
+    ['the tab was closed', (p: ReturnType<typeof setup>) => p.processor.endForGood(p.tracker.endTab(1))],
+    ['the hook said it ended', (p: ReturnType<typeof setup>) => p.processor.process(ended(1, 'pc-a'))],
+  ])('refuses and counts a stats report arriving after the connection ended because %s, so no group comes back', (_why, end) => {
+    const under = setup();
+    under.processor.process(report(1, 'pc-a'));
+    expect(outbox.put).toHaveBeenCalledTimes(1);
+    end(under);
+    expect(outbox.remove).toHaveBeenCalledTimes(1);
+
+    under.processor.process(report(1, 'pc-a'));
+
+    expect(under.tracker.size()).toBe(0);
+    expect(outbox.put).toHaveBeenCalledTimes(1);
+    expect(drops.snapshot()[REPORT_AFTER_END]).toBe(1);
+  });
+
+  it('takes in the new document’s connections in the same tab and frame, and the same connection id in another tab', () => {
+    const under = setup();
+    under.processor.process(report(1, 'old-doc-0'));
+    under.processor.endForGood(under.tracker.removeWhere((entry) => entry.tabId === 1));
+
+    under.processor.process(report(1, 'new-doc-0'));
+    under.processor.process(report(2, 'old-doc-0'));
+
+    expect(under.tracker.list().map((entry) => `${entry.tabId}/${entry.pcId}`).sort()).toEqual(['1/new-doc-0', '2/old-doc-0']);
+    expect(drops.snapshot()[REPORT_AFTER_END]).toBeUndefined();
   });
 });
 

@@ -54,7 +54,10 @@ describe('startImpairmentRelay', () => {
     b.socket.send('hi back', b.received[0]!.fromPort, '127.0.0.1');
     await waitFor(() => a.received.length === 1, { what: 'the answer at a' });
     expect(a.received[0]).toEqual({ text: 'hi back', fromPort: relayPort });
-    expect(relay.stats()).toEqual({ received: 2, forwarded: 2, dropped: 0, refused: 0 });
+    const { heldMs, ...counts } = relay.stats();
+    expect(counts).toEqual({ received: 2, forwarded: 2, dropped: 0, refused: 0 });
+    // Each of the two stayed at least its 20 ms delay (timers never fire early).
+    expect(heldMs).toBeGreaterThanOrEqual(2 * 19);
   });
 
   it('drops about the set share, counts every drop, and counts RTP per SSRC from the header', async () => {

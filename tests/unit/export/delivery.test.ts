@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createDelivery, DELIVERY_DROPS, DELIVERY_STORAGE_KEY } from '@/utils/export/delivery';
 import { createOutbox, type Outbox } from '@/utils/export/outbox';
-import type { GatewayResult, GroupingKey, PushgatewayClient } from '@/utils/export/pushgateway-client';
+import type { GatewayOverride, GatewayResult, GroupingKey, PushgatewayClient } from '@/utils/export/pushgateway-client';
+import type { GatewayTarget } from '@/utils/export/gateway-targets';
 import { deliveryHealthSchema } from '@/utils/messaging/health';
 import { createDropCounter, type DropCounter } from '@/utils/resilience/drop-counter';
 import { createNetworkCircuitBreaker, type NetworkCircuitBreaker } from '@/utils/resilience/network-circuit-breaker';
@@ -295,5 +296,138 @@ describe('delivery', () => {
     await delivery.restore();
     expect(delivery.health().pushesOk).toBe(0);
     expect(drops.snapshot()).toEqual({ [DELIVERY_DROPS.statsCorrupt]: 1 });
+  });
+});
+
+/**
+ * A Pushgateway as the race needs it: groups per gateway URL and job, a DELETE applied when it
+ * arrives, a PUT applied only when the test lets it land (a slow upload), so the order in which
+ * requests land decides what stays, as in the real gateway.
+ */
+function createFakeGateways() {
+  const current = { url: 'http://old:9091', job: 'webrtc' };
+  const groups = new Set<string>();
+  const sent: string[] = [];
+  const held: Array<{ group: string; land: () => void }> = [];
+  const at = (to: GatewayOverride | undefined, groupingKey: GroupingKey) =>
+    `${to?.url ?? current.url}|${to?.job ?? current.job}|${JSON.stringify(groupingKey)}`;
+  const client: PushgatewayClient = {
+    // Like the real client: the gateway is read when the request starts.
+    push(groupingKey, _body, _signal, to) {
+      const group = at(to, groupingKey);
+      sent.push(`PUT ${group}`);
+      return new Promise((resolve) =>
+        held.push({
+          group,
+          land: () => {
+            groups.add(group);
+            resolve(OK);
+          },
+        }),
+      );
+    },
+    async delete(groupingKey, _signal, to) {
+      const group = at(to, groupingKey);
+      sent.push(`DELETE ${group}`);
+      groups.delete(group);
+      return { kind: 'ok', status: 202 };
+    },
+    ready: async () => OK,
+    configured: () => true,
+  };
+  return {
+    client,
+    current,
+    groups,
+    sent,
+    group: (url: string, groupingKey: GroupingKey) => `${url}|${current.job}|${JSON.stringify(groupingKey)}`,
+    /** Lets the PUTs held so far land, in the order sent: those of `only` when given. */
+    land(only?: GroupingKey) {
+      const landing = held.filter((put) => only === undefined || put.group.endsWith(`|${JSON.stringify(only)}`));
+      for (const put of landing) {
+        held.splice(held.indexOf(put), 1);
+        put.land();
+      }
+    },
+  };
+}
+
+describe('delivery while a PUT is still on its way to the gateway', () => {
+  const OLD = 'http://old:9091';
+  const NEW = 'http://new:9091';
+  const oldTarget: GatewayTarget = { url: OLD, job: 'webrtc', credentialsRef: 'r1' };
+  const settings = reliabilitySchema.parse({});
+
+  beforeEach(() => {
+    vi.useFakeTimers();
+  });
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  function setUp() {
+    const area = createMapArea();
+    const drops = createDropCounter();
+    const outbox = createOutbox({ area, limits: () => ({ maxGroups: 100, maxBytes: 1_000_000 }), drops });
+    const gateways = createFakeGateways();
+    const oldBreaker = createNetworkCircuitBreaker({ area: createMapArea(), settings });
+    const delivery = createDelivery({
+      outbox,
+      client: gateways.client,
+      breaker: createNetworkCircuitBreaker({ area, settings }),
+      drops,
+      area,
+      route: (target) =>
+        target.url === gateways.current.url
+          ? null
+          : { to: { url: target.url, job: target.job, username: '', password: '' }, breaker: oldBreaker },
+    });
+    return { outbox, gateways, delivery };
+  }
+
+  it.each([
+    {
+      race: 'its own delete at the same gateway (the connection ended)',
+      change: ({ outbox }: ReturnType<typeof setUp>) => outbox.remove('g1', key('pc1')),
+    },
+    {
+      race: 'the delete at the old gateway after the URL changed',
+      change: ({ outbox, gateways }: ReturnType<typeof setUp>) => {
+        gateways.current.url = NEW;
+        outbox.remove('g1@old', key('pc1'), oldTarget);
+      },
+    },
+    {
+      race: 'the delete under the old grouping key after the key changed (another agent id)',
+      change: ({ outbox }: ReturnType<typeof setUp>) => {
+        outbox.remove('g1~old', key('pc1'));
+        outbox.put('g1', { ...key('pc1'), agent: 'b' }, 'state 2\n');
+      },
+    },
+  ])('leaves no group behind when a PUT lands after $race was sent', async ({ change }) => {
+    const rig = setUp();
+    // Two groups in one flush: while g1's PUT is still uploading, the worker that sent g2's is free again.
+    rig.outbox.put('g1', key('pc1'), 'state 1\n');
+    rig.outbox.put('g2', key('pc2'), 'state 1\n');
+    const first = rig.delivery.flush();
+    await vi.advanceTimersByTimeAsync(0);
+    expect(rig.gateways.sent).toEqual([`PUT ${rig.gateways.group(OLD, key('pc1'))}`, `PUT ${rig.gateways.group(OLD, key('pc2'))}`]);
+
+    change(rig);
+    const second = rig.delivery.flush();
+    rig.gateways.land(key('pc2'));
+    await vi.advanceTimersByTimeAsync(0);
+    // Only now does g1's PUT reach the gateway; then whatever was held back may go.
+    rig.gateways.land(key('pc1'));
+    await vi.advanceTimersByTimeAsync(0);
+    for (let round = 0; round < 5; round += 1) {
+      rig.gateways.land();
+      await vi.advanceTimersByTimeAsync(0);
+    }
+    await Promise.all([first, second]);
+
+    // At the gateway the PUT went to, the group under that key is gone, and stays gone.
+    expect(rig.gateways.groups.has(rig.gateways.group(OLD, key('pc1')))).toBe(false);
+    expect(rig.outbox.stats()).toMatchObject({ pendingDeletes: 0, inFlight: 0 });
   });
 });

@@ -50,6 +50,16 @@ describe('fault proxy', () => {
     expect(target.requests.map((r) => r.url)).toEqual(['/prefix/-/ready']);
   });
 
+  it('forwards a request only after the delay it is given, so a later request overtakes it', async () => {
+    await proxy.setMode({ delayMs: (method) => (method === 'PUT' ? 200 : 0) });
+    const put = call(`${proxy.url}/metrics/job/j`, { method: 'PUT', body: 'm 1\n' });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(await call(`${proxy.url}/metrics/job/j`, { method: 'DELETE' })).toEqual({ status: 202, text: 'target DELETE /prefix/metrics/job/j' });
+    expect(await put).toEqual({ status: 200, text: 'target PUT /prefix/metrics/job/j' });
+    expect(target.requests.map((r) => r.method)).toEqual(['DELETE', 'PUT']);
+    expect(target.requests[1]!.body.toString()).toBe('m 1\n');
+  });
+
   it('holds a request in stall mode so that the client times out', async () => {
     await proxy.setMode('stall');
     expect(await call(`${proxy.url}/-/ready`, {}, 100)).toBe('TimeoutError');

@@ -65,6 +65,31 @@ describe('outbox', () => {
     expect(outbox.stats()).toMatchObject({ groups: 0, pendingDeletes: 0 });
   });
 
+  it.each([
+    ['bound to an earlier gateway', 'g1@old', { url: 'http://old:9091', job: 'webrtc', credentialsRef: 'r1' }],
+    ['under the key the group no longer uses', 'g1~old', undefined],
+  ])('holds a delete %s (an outbox id of its own) back while a request under its grouping key is in flight', (_case, id, target) => {
+    const outbox = make();
+    outbox.put('g1', key('pc1'), 'state\n');
+    const [push] = outbox.take();
+    outbox.remove(id, key('pc1'), target);
+    outbox.put('g2', key('pc2'), 'other\n');
+    expect(outbox.peek().map((item) => item.groupId)).toEqual(['g2']);
+    expect(outbox.take().map((item) => item.groupId)).toEqual(['g2']);
+    outbox.ack('g1', push!.version);
+    expect(outbox.take()).toEqual([expect.objectContaining({ groupId: id, kind: 'delete', groupingKey: key('pc1') })]);
+  });
+
+  it('does not hold a push back for a delete in flight under the same key elsewhere (an old gateway that does not answer)', () => {
+    const outbox = make();
+    outbox.remove('g1@old', key('pc1'), { url: 'http://old:9091', job: 'webrtc', credentialsRef: 'r1' });
+    const [deletion] = outbox.take();
+    outbox.put('g1', key('pc1'), 'state\n');
+    expect(outbox.take()).toEqual([expect.objectContaining({ groupId: 'g1', kind: 'push' })]);
+    outbox.fail('g1@old', deletion!.version);
+    expect(outbox.stats()).toMatchObject({ inFlight: 1, pendingDeletes: 1 });
+  });
+
   it('replaces a pending snapshot with the delete, so the group is never pushed again', () => {
     const outbox = make();
     outbox.put('g1', key('pc1'), 'state\n');
