@@ -57,6 +57,24 @@ export interface SoakOptions {
    */
   inspectWorkerNetwork?: boolean;
   /**
+   * The soak's own probes inside the measured span: a 100 ms stall-probe timer in the worker and a
+   * forced GC of the worker and the page at every sample (default true). Both run in the processes
+   * being measured and cost about as much as the extension itself at the default load, so a CPU
+   * figure is taken with them off: samples then read only CPU time and the load average, and the
+   * heaps are read once, after the measured span.
+   */
+  probes?: boolean;
+  /**
+   * Capture the call page's origin (default true). False loads and configures the same extension
+   * (gateway included) but leaves the page's origin out of capture: the paired reference of a
+   * CPU run, the extension process with the same pages and nothing to export.
+   */
+  capture?: boolean;
+  /** What each steady call sends (default 'audio+data': audio plus a busy data channel). */
+  media?: 'audio+data' | 'audio+video';
+  /** Called after the measured span, before teardown, with the gateway (e.g. to count series). */
+  inspectGateway?: (gateway: Pushgateway) => Promise<void>;
+  /**
    * Directory for two worker heap snapshots, one at the end of the warm-up and one after the
    * settle at the end; the result then names the constructors that grew (default: none taken).
    */
@@ -107,15 +125,18 @@ export interface SoakResult {
   intervalMs: number;
   samples: SoakSample[];
   warmUpSeconds: number;
-  /** Null in the baseline. */
+  /** Null in the baseline and with the probes off. */
   workerHeap: HeapFigures | null;
-  pageHeap: HeapFigures;
+  /** Null with the probes off. */
+  pageHeap: HeapFigures | null;
+  /** With the probes off: the heaps after a forced GC, read once after the measured span (worker 0 in the baseline). */
+  heapAfter: { worker: number; page: number } | null;
   /** The page's JS event listeners (fewest of five reads) with the same live connections at start and end. */
   pageListeners: { start: number; end: number };
   /** Extension process CPU over the measured span, as % of one core; null in the baseline. */
   cpuPercent: number | null;
-  /** Longest gap between two 100 ms ticks of a timer in the worker, minus 100 ms. */
-  longestStallMs: number;
+  /** Longest gap between two 100 ms ticks of a timer in the worker, minus 100 ms; null with the probes off. */
+  longestStallMs: number | null;
   storage: { start: StorageBytes; end: StorageBytes } | null;
   /** Health's resources snapshot with the same live connections at start and end (after settling). */
   resources: { start: ResourceSizes; end: ResourceSizes; settledAfterSeconds: number } | null;
@@ -228,7 +249,10 @@ function extensionProcessPids(extensionDir: string): number[] {
       // The process ended while listing.
     }
   }
-  const roots = [...cmdlines].filter(([, cmd]) => cmd.includes(`--load-extension=${extensionDir}`) && !cmd.includes('--type=')).map(([pid]) => pid);
+  // Whole arguments (NUL-separated): a sibling directory whose name starts with this one's is another browser.
+  const roots = [...cmdlines]
+    .filter(([, cmd]) => cmd.split('\0').includes(`--load-extension=${extensionDir}`) && !cmd.includes('--type='))
+    .map(([pid]) => pid);
   const descendsFromRoot = (pid: number): boolean => {
     for (let at: number | undefined = pid, hops = 0; at && hops < 16; at = parent.get(at), hops++) if (roots.includes(at)) return true;
     return false;
@@ -381,13 +405,16 @@ export function changedResources(start: ResourceSizes, end: ResourceSizes): stri
 /** Runs the soak and returns its figures; cleans up browser, gateway and page server. */
 export async function runSoak(options: SoakOptions): Promise<SoakResult> {
   const withExtension = options.extensionDir !== undefined;
-  const tag = withExtension ? 'soak' : 'baseline';
+  const tag = !withExtension ? 'baseline' : options.capture === false ? 'capture off' : 'soak';
   const log = (line: string) => options.log?.(`${tag}: ${line}`);
   const calls = options.calls ?? 5;
   const intervalMs = options.intervalMs ?? 250;
   const warmUpSeconds = options.warmUpSeconds ?? 60;
   const sampleEvery = options.sampleEverySeconds ?? 15;
   const churn = options.churn === false || options.churn === undefined ? null : options.churn;
+  const probes = options.probes ?? true;
+  const capture = options.capture ?? true;
+  const media = options.media === 'audio+video' ? { audio: true, video: true, dataChannel: false } : { audio: true, video: false, dataChannel: true };
   // Read by Playwright when it attaches to a service worker, so it must be set before launching.
   if (options.inspectWorkerNetwork) delete process.env.PLAYWRIGHT_DISABLE_SERVICE_WORKER_NETWORK;
   else process.env.PLAYWRIGHT_DISABLE_SERVICE_WORKER_NETWORK = '1';
@@ -401,21 +428,21 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     if (harness && gateway) {
       await configureExtension(
         harness,
-        { gateway: { url: gateway.url, job: 'soak' }, customOrigins: ['http://127.0.0.1/*'], intervalMs },
-        'http://127.0.0.1/*',
+        { gateway: { url: gateway.url, job: 'soak' }, customOrigins: capture ? ['http://127.0.0.1/*'] : [], intervalMs },
+        capture ? 'http://127.0.0.1/*' : undefined,
       );
       // A first install opens the options page; it shares the worker's process and would count in its CPU.
       for (const open of context.pages()) if (open.url().startsWith('chrome-extension://')) await open.close();
     }
     const steadyGroups = 2 * calls + (churn ? 2 : 0);
     const waitForGroups = async (count: number, what: string) => {
-      if (gateway) await waitFor(async () => (await connectionGroups(gateway)).length === count, { timeoutMs: 90_000, what });
+      if (gateway && capture) await waitFor(async () => (await connectionGroups(gateway)).length === count, { timeoutMs: 90_000, what });
     };
     const page = await context.newPage();
     await page.goto(pages.pageUrl('call'));
-    // Audio and a busy data channel: live RTP and SCTP stats without five fake video encoders
-    // competing for the two shared cores.
-    for (let i = 0; i < calls; i++) await page.evaluate(() => window.startCall({ audio: true, video: false, dataChannel: true }));
+    // By default audio and a busy data channel: live RTP and SCTP stats without five fake video
+    // encoders competing for the two shared cores.
+    for (let i = 0; i < calls; i++) await page.evaluate((m) => window.startCall(m), media);
     // The second tab holds one call and is reloaded now and then (navigation ends its connections).
     const reloadTab = churn ? await context.newPage() : null;
     const startReloadTabCall = async () => {
@@ -425,8 +452,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
     if (reloadTab) await startReloadTabCall();
     if (churn) await installChurnCalls(page);
     await waitForGroups(steadyGroups, `${steadyGroups} groups`);
-    log(`${2 * calls} steady connections${churn ? ' + a reloaded tab + churn' : ''}, every ${intervalMs} ms; ${options.minutes} min, warm-up ${warmUpSeconds} s`);
-    if (harness) await installStallProbe(harness);
+    log(
+      `${2 * calls} steady connections (${options.media ?? 'audio+data'})${churn ? ' + a reloaded tab + churn' : ''}, every ${intervalMs} ms${capture ? '' : ', capture off'}; ${options.minutes} min, warm-up ${warmUpSeconds} s${probes ? '' : ', probes off'}`,
+    );
+    if (harness && probes) await installStallProbe(harness);
 
     const listenersStart = await settledListeners(page);
     const resourcesStart = harness ? await resourceSizes(harness) : null;
@@ -461,10 +490,11 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
 
     const takeSample = async () => {
       const t = elapsed();
-      const memory = await pageMemory(page);
+      // Probes off: nothing runs in the measured processes but what the extension does anyway.
+      const memory = probes ? await pageMemory(page) : { heap: 0, listeners: 0 };
       const sample: SoakSample = {
         t,
-        workerHeap: harness ? (await harness.workerHeap()).usedSize : 0,
+        workerHeap: harness && probes ? (await harness.workerHeap()).usedSize : 0,
         pageHeap: memory.heap,
         pageListeners: memory.listeners,
         cpuSeconds: cpuNow(),
@@ -473,7 +503,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       };
       samples.push(sample);
       let stall = 0;
-      if (harness) {
+      if (harness && probes) {
         stall = await harness.evalInWorker(() => {
           const probe = (globalThis as unknown as { __stall: { max: number } }).__stall;
           const max = probe.max;
@@ -482,7 +512,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
         });
         if (t >= warmUpSeconds) stallAfterWarmUp = Math.max(stallAfterWarmUp, stall);
       }
-      log(
+      if (!probes) log(`t=${t.toFixed(0)}s cpu ${sample.cpuSeconds.toFixed(2)} s load ${sample.load1.toFixed(1)}`);
+      else log(
         `t=${t.toFixed(0)}s worker ${(sample.workerHeap / 1024).toFixed(0)} KiB page ${(sample.pageHeap / 1024).toFixed(0)} KiB listeners ${sample.pageListeners} churn calls ${sample.churnCalls} cpu ${sample.cpuSeconds.toFixed(2)} s stall ${stall.toFixed(0)} ms`,
       );
     };
@@ -533,6 +564,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       await new Promise((resolve) => setTimeout(resolve, Math.max(50, Math.min(1_000 * (nextEvent - elapsed()), 5_000))));
     }
 
+    const heapAfter = probes
+      ? null
+      : { worker: harness ? (await harness.workerHeap()).usedSize : 0, page: (await pageMemory(page)).heap };
+    if (gateway && options.inspectGateway) await options.inspectGateway(gateway);
     // Back to the starting set of connections: the steady calls and the reloaded tab's one call.
     if (churn) counts.closed += await page.evaluate(() => (window as unknown as ChurnWindow).__soakChurn!.stopAll());
     await waitForGroups(steadyGroups, `back to ${steadyGroups} groups`);
@@ -574,11 +609,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakResult> {
       intervalMs,
       samples,
       warmUpSeconds,
-      workerHeap: harness ? figures('workerHeap') : null,
-      pageHeap: figures('pageHeap'),
+      workerHeap: harness && probes ? figures('workerHeap') : null,
+      pageHeap: probes ? figures('pageHeap') : null,
+      heapAfter,
       pageListeners: { start: listenersStart, end: listenersEnd },
       cpuPercent: harness && last.t > first.t ? (100 * (last.cpuSeconds - first.cpuSeconds)) / (last.t - first.t) : null,
-      longestStallMs: stallAfterWarmUp,
+      longestStallMs: probes ? stallAfterWarmUp : null,
       storage: harness && storageStart ? { start: storageStart, end: await storageBytes(harness) } : null,
       resources,
       churn: counts,

@@ -88,7 +88,10 @@ export function basicAuthHeader(username: string, password: string): string {
 
 /** Gzips text with the platform's CompressionStream (browsers and Node 18+ have it). */
 export async function gzipText(text: string): Promise<Uint8Array> {
-  const stream = new Blob([text]).stream().pipeThrough(new CompressionStream('gzip'));
+  // A Response body, not a Blob's stream: Chromium keeps a Blob's bytes in the browser process, so
+  // reading one back costs IPC. Measured in the extension's worker, side by side on a 3.5 KB quality
+  // body: 1.4 ms per push through a Blob, 0.2 ms through a Response (docs/benchmarks.md).
+  const stream = new Response(text).body!.pipeThrough(new CompressionStream('gzip'));
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 

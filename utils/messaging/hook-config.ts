@@ -12,5 +12,14 @@ export const hookConfigSchema = z.object({
   failedConnectionTimeoutMs: z.number().int().min(1_000),
   maxStatsPerReport: z.number().int().min(1),
   maxConnections: z.number().int().min(1),
+  /**
+   * Per stats type, the only fields the hook copies (besides id, type and timestamp); a type not
+   * listed keeps all its fields. Absent (the default): every field. Set in the `quality` export
+   * profile, which reads a few fields only (QUALITY_STAT_FIELDS).
+   */
+  statsFields: z
+    .record(z.string().max(64), z.array(z.string().max(64)).max(200))
+    .refine((value) => Object.keys(value).length <= 32, 'at most 32 stats types')
+    .optional(),
 });
 export type HookConfig = z.infer<typeof hookConfigSchema>;

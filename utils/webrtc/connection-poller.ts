@@ -90,6 +90,7 @@ export function createConnectionPoller(deps: ConnectionPollerDeps): ConnectionPo
   let pendingEnded: HookReport[] = [];
   let config: HookConfig | null = null;
   let wanted: ReadonlySet<string> = new Set();
+  let fields: ReadonlyMap<string, readonly string[]> | undefined;
   let timer: unknown;
   let timerMs = 0;
   let unanswered = 0;
@@ -229,7 +230,7 @@ export function createConnectionPoller(deps: ConnectionPollerDeps): ConnectionPo
     const id = entry.id;
     try {
       const report = (await deps.native.getStats(pc)) as StatsReportLike;
-      const shaped = shapeStatsReport(report, wanted, current.maxStatsPerReport);
+      const shaped = shapeStatsReport(report, wanted, current.maxStatsPerReport, fields);
       if (shaped.overCap > 0) drops.count('stats-over-cap', shaped.overCap);
       if (shaped.malformed > 0) drops.count('stats-malformed', shaped.malformed);
       // Ended or suspended while getStats() ran: a late snapshot would revive it.
@@ -264,6 +265,7 @@ export function createConnectionPoller(deps: ConnectionPollerDeps): ConnectionPo
       if (stopped) return;
       config = next;
       wanted = new Set(next.statsTypes);
+      fields = next.statsFields ? new Map(Object.entries(next.statsFields)) : undefined;
       // A config comes from a live relay: batches left unanswered went to one that is gone.
       unanswered = 0;
       updateTimer();

@@ -22,7 +22,10 @@ export function readHookConfig(value: unknown): HookConfig | null {
     if (typeof type !== 'string' || type.length > HOOK_LIMITS.maxStatTypeLength) return null;
     types.push(type);
   }
+  const statsFields = readStatsFields(input.statsFields);
+  if (statsFields === null) return null;
   return {
+    ...(statsFields ? { statsFields } : {}),
     enabled,
     intervalMs,
     // The settings schema owns the list of valid types; an unknown one simply never matches.
@@ -31,6 +34,26 @@ export function readHookConfig(value: unknown): HookConfig | null {
     maxStatsPerReport: Math.min(maxStatsPerReport, HOOK_LIMITS.maxStatsPerReportCeiling),
     maxConnections: Math.min(maxConnections, HOOK_LIMITS.maxTrackedConnections),
   };
+}
+
+/** The optional per-type field lists: undefined when absent, null when malformed. */
+function readStatsFields(value: unknown): Record<string, string[]> | undefined | null {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+  const entries = Object.entries(value as Record<string, unknown>);
+  if (entries.length > HOOK_LIMITS.maxStatsTypes) return null;
+  // No prototype: a type named `__proto__` stays a key and can never be looked up by accident.
+  const out = Object.create(null) as Record<string, string[]>;
+  for (const [type, fields] of entries) {
+    if (type.length > HOOK_LIMITS.maxStatTypeLength || !Array.isArray(fields) || fields.length > HOOK_LIMITS.maxFieldsPerStat) return null;
+    const names: string[] = [];
+    for (const field of fields) {
+      if (typeof field !== 'string' || field.length > HOOK_LIMITS.maxRecordKeyLength) return null;
+      names.push(field);
+    }
+    out[type] = names;
+  }
+  return out;
 }
 
 function isIntIn(value: unknown, min: number, max: number): value is number {

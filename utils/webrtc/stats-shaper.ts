@@ -21,7 +21,12 @@ export interface StatsReportLike {
  * records of numbers (e.g. `qualityLimitationDurations`); every other nested value is dropped,
  * so nothing page-controlled but data crosses the channel.
  */
-export function shapeStatsReport(report: StatsReportLike, wanted: ReadonlySet<string>, maxStats: number): ShapedStats {
+export function shapeStatsReport(
+  report: StatsReportLike,
+  wanted: ReadonlySet<string>,
+  maxStats: number,
+  fields?: ReadonlyMap<string, readonly string[]>,
+): ShapedStats {
   const stats: RtcStat[] = [];
   let overCap = 0;
   let malformed = 0;
@@ -36,24 +41,29 @@ export function shapeStatsReport(report: StatsReportLike, wanted: ReadonlySet<st
       overCap++;
       return;
     }
-    const stat = toPlainStat(value as Record<string, unknown>);
+    const stat = toPlainStat(value as Record<string, unknown>, fields?.get(type));
     if (stat) stats.push(stat);
     else malformed++;
   });
   return { stats, overCap, malformed };
 }
 
-/** Copies one stats object into a plain object, or returns null when its id/type/timestamp are unusable. */
-export function toPlainStat(source: Record<string, unknown>): RtcStat | null {
+/**
+ * Copies one stats object into a plain object, or returns null when its id/type/timestamp are
+ * unusable. With `only`, just those fields are read (the rest is never touched, which is most of
+ * a report in the quality profile); without, every own field.
+ */
+export function toPlainStat(source: Record<string, unknown>, only?: readonly string[]): RtcStat | null {
   const { id, type, timestamp } = source;
   if (typeof id !== 'string' || id.length > HOOK_LIMITS.maxStatStringLength) return null;
   if (typeof type !== 'string' || type.length > HOOK_LIMITS.maxStatTypeLength) return null;
   if (typeof timestamp !== 'number' || !Number.isFinite(timestamp)) return null;
   const stat: RtcStat = { id, type, timestamp };
   let fields = 3;
-  for (const key of Object.keys(source)) {
+  for (const key of only ?? Object.keys(source)) {
     if (fields >= HOOK_LIMITS.maxFieldsPerStat) break;
-    if (key === 'id' || key === 'type' || key === 'timestamp') continue;
+    // `__proto__` is no stats field, and assigning it would replace the copy's prototype.
+    if (key === 'id' || key === 'type' || key === 'timestamp' || key === '__proto__') continue;
     const value = plainValue(source[key]);
     if (value === undefined) continue;
     stat[key] = value;

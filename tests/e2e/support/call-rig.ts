@@ -22,7 +22,7 @@ async function startGatewayAndPages(): Promise<{ gateway: Pushgateway; pages: Ca
   return { gateway, pages };
 }
 
-/** Starts the gateway and the page server together, then the browser (with `launch` options, e.g. its own profile dir). */
+/** Starts the gateway and the page server together, then the browser (with `launch` options, e.g. its own profile dir or another build's directory). */
 export async function startCallRig(launch: LaunchChromiumOptions = {}): Promise<CallRig> {
   return { ...(await startGatewayAndPages()), browser: await launchChromium(launch) };
 }

@@ -35,6 +35,25 @@ describe('readHookConfig', () => {
     expect(readHookConfig(value)).toBeNull();
   });
 
+  it('accepts per-type field lists the schema accepts', () => {
+    const narrowed: HookConfig = { ...VALID, statsFields: { 'inbound-rtp': ['packetsLost', 'jitter'], transport: [] } };
+    expect(hookConfigSchema.parse(narrowed)).toEqual(narrowed);
+    expect(readHookConfig(narrowed)).toEqual(narrowed);
+  });
+
+  it.each([
+    ['field lists as an array', ['inbound-rtp']],
+    ['a field list as a string', { 'inbound-rtp': 'jitter' }],
+    ['a non-string field', { 'inbound-rtp': [1] }],
+    ['a field name over 64 characters', { 'inbound-rtp': ['x'.repeat(65)] }],
+    ['a type name over 64 characters', { ['x'.repeat(65)]: ['jitter'] }],
+    ['more than 200 fields for a type', { 'inbound-rtp': Array.from({ length: 201 }, (_, i) => `f${i}`) }],
+    ['field lists for more than 32 types', Object.fromEntries(Array.from({ length: 33 }, (_, i) => [`t${i}`, []]))],
+  ])('rejects %s, as the schema does', (_name, statsFields) => {
+    expect(hookConfigSchema.safeParse({ ...VALID, statsFields }).success).toBe(false);
+    expect(readHookConfig({ ...VALID, statsFields })).toBeNull();
+  });
+
   it('clamps limits to the hook ceilings', () => {
     expect(readHookConfig({ ...VALID, maxStatsPerReport: 1e9, maxConnections: 1e9 })).toMatchObject({
       maxStatsPerReport: 5_000,

@@ -43,6 +43,18 @@ describe('validateHookBatch', () => {
     expect(validateHookBatch(batch)).toMatchObject({ ok: false, reason });
   });
 
+  it('keeps a __proto__ field of the page JSON as a plain key, never as the prototype', () => {
+    const batch = JSON.parse('[{"event":"stats","pcId":"p","seq":0,"state":"connected","stats":[{"id":"a","type":"codec","timestamp":1,"__proto__":{"polluted":1},"r":{"__proto__":2}}]}]');
+    const result = validateHookBatch(batch);
+    if (!result.ok || result.reports[0]!.report.event !== 'stats') throw new Error('expected a valid stats report');
+    const stat = result.reports[0]!.report.stats[0]!;
+    expect(Object.getPrototypeOf(stat)).toBe(Object.prototype);
+    expect(Object.keys(stat)).toEqual(['id', 'type', 'timestamp', '__proto__', 'r']);
+    expect(Object.getOwnPropertyDescriptor(stat, '__proto__')?.value).toEqual({ polluted: 1 });
+    expect(Object.getOwnPropertyDescriptor(stat.r, '__proto__')?.value).toBe(2);
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
   it('rejects a batch over the byte bound before validating it', () => {
     const big = 'x'.repeat(200);
     const stats = Array.from({ length: 1_000 }, (_, index) => ({ id: `s${index}`, type: 'codec', timestamp: 1, a: big, b: big, c: big }));

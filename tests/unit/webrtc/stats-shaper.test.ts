@@ -35,6 +35,27 @@ describe('shapeStatsReport', () => {
     expect(shaped.overCap).toBe(CALLER_STATS.length - 5);
   });
 
+  it('copies only the listed fields of a type that has a field list, and every field of one that has none', () => {
+    const fields = new Map([['outbound-rtp', ['bytesSent', 'kind', 'notAStatsField']]]);
+    const { stats } = shapeStatsReport(statsReportOf(CALLER_STATS), new Set(['outbound-rtp', 'inbound-rtp']), 300, fields);
+    const outbound = stats.filter((stat) => stat.type === 'outbound-rtp');
+    expect(outbound.length).toBeGreaterThan(0);
+    for (const stat of outbound) expect(Object.keys(stat)).toEqual(['id', 'type', 'timestamp', 'bytesSent', 'kind']);
+    const inbound = stats.filter((stat) => stat.type === 'inbound-rtp');
+    const recorded = CALLER_STATS.find((stat) => stat.type === 'inbound-rtp')!;
+    expect(inbound[0]).toEqual(toPlainStat(recorded));
+    expect(Object.keys(inbound[0]!).length).toBeGreaterThan(10);
+  });
+
+  it('never copies a __proto__ field, listed or not', () => {
+    const forged = JSON.parse('{"id":"x","type":"codec","timestamp":1,"__proto__":{"a":1},"clockRate":8000}') as Record<string, unknown>;
+    for (const only of [undefined, ['__proto__', 'clockRate']]) {
+      const stat = toPlainStat(forged, only)!;
+      expect(Object.getPrototypeOf(stat)).toBe(Object.prototype);
+      expect(Object.keys(stat)).toEqual(['id', 'type', 'timestamp', 'clockRate']);
+    }
+  });
+
   it('counts entries that are not objects as malformed', () => {
     const report = new Map<string, unknown>([['x', 42], ['y', { id: 'y', type: 'codec', timestamp: 'soon' }]]);
     expect(shapeStatsReport(report, new Set(['codec']), 10)).toEqual({ stats: [], overCap: 0, malformed: 2 });
