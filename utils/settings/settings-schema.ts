@@ -172,7 +172,7 @@ export const gatewaySchema = z.object({
   username: z.string().max(200).default(''),
   /** Basic-auth password. Default ''. */
   password: z.string().max(500).default(''),
-  /** Send bodies gzip-compressed. Default true (docs/benchmarks.md: ~5x fewer bytes for ~0.1 ms of CPU per push). */
+  /** Send bodies gzip-compressed. Default true (docs/benchmarks.md: ~4x fewer bytes for ~0.2 ms of the worker's CPU per push). */
   gzip: z.boolean().default(true),
 });
 
