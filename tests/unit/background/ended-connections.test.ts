@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { fakeBrowser } from 'wxt/testing/fake-browser';
-import { createEndedConnections, MAX_ENDED_CONNECTIONS } from '@/utils/background/ended-connections';
+import { createEndedConnections, ENDED_CONNECTION_MEMORY_MS, MAX_ENDED_CONNECTIONS } from '@/utils/background/ended-connections';
 import { createDropCounter, type DropCounter } from '@/utils/resilience/drop-counter';
 
 describe('ended connections', () => {
@@ -29,6 +29,18 @@ describe('ended connections', () => {
     expect(ended.isEnded({ tabId: 1, frameId: 0, pcId: 'pc-1' })).toBe(false);
     expect(ended.isEnded({ tabId: 1, frameId: 0, pcId: 'pc-2' })).toBe(true);
     expect(drops.snapshot()).toEqual({ 'ended-connections-evicted-size': 2 });
+  });
+
+  it('forgets an ended connection after its memory time, uncounted, so the set returns to empty once calls stop', () => {
+    let now = 1_000;
+    const ended = createEndedConnections({ drops, now: () => now });
+    ended.remember({ tabId: 1, frameId: 0, pcId: 'a-0' });
+    now += ENDED_CONNECTION_MEMORY_MS - 1;
+    expect(ended.isEnded({ tabId: 1, frameId: 0, pcId: 'a-0' })).toBe(true);
+    now += 2;
+    expect(ended.size()).toBe(0);
+    expect(ended.isEnded({ tabId: 1, frameId: 0, pcId: 'a-0' })).toBe(false);
+    expect(drops.snapshot()).toEqual({});
   });
 
   it('is capped by default at a thousand', () => {
