@@ -3,7 +3,7 @@
 
 /** Key metrics: a title and the family names (quality profile, then full, then legacy) that carry them. */
 const COLUMNS = [
-  { title: 'max bit/s', names: ['webrtc_bitrate_bits_per_second'] },
+  { title: 'max B/s', names: ['webrtc_bitrate_bytes_per_second'] },
   { title: 'loss', names: ['webrtc_packet_loss_ratio', 'webrtc_inbound_rtp_packets_lost', 'inbound_rtp_packetsLost'] },
   { title: 'jitter s', names: ['webrtc_jitter_seconds', 'webrtc_inbound_rtp_jitter_seconds', 'inbound_rtp_jitter'] },
   { title: 'rtt s', names: ['webrtc_round_trip_time_seconds', 'webrtc_candidate_pair_current_round_trip_time_seconds', 'candidate_pair_currentRoundTripTime'] },

@@ -56,7 +56,8 @@ const gauge = (name: string, help: string): FamilyDef => ({ name, type: 'gauge',
 /** Per-stream families in name order; a stream whose value is null (not measured, not applicable) has no sample. */
 const STREAM_FAMILIES: readonly StreamFamily[] = [
   streamFamily(gauge('webrtc_audio_concealment_ratio', 'Concealed share of received audio samples in the window.'), (s) => s.concealmentRatio),
-  streamFamily(gauge('webrtc_bitrate_bits_per_second', 'Payload bitrate over the window.'), (s) => s.bitrateBps),
+  // Bytes, Prometheus's base unit (promtool lints bits); dashboards show it × 8 as bit/s.
+  streamFamily(gauge('webrtc_bitrate_bytes_per_second', 'Payload rate over the window, bytes per second.'), (s) => (s.bitrateBps === null ? null : s.bitrateBps / 8)),
   streamFamily(gauge('webrtc_jitter_seconds', 'Highest jitter in the window (outbound: as the far end reports it).'), (s) => s.jitterSeconds),
   streamFamily(gauge('webrtc_mos', 'Mean opinion score 1-4.5 (simplified E-model) for the window.'), (s) => s.mos),
   streamFamily(gauge('webrtc_packet_loss_ratio', 'Lost share of packets in the window, 0-1.'), (s) => s.lossRatio),

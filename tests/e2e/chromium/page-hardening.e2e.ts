@@ -60,7 +60,7 @@ describe('page hardening: a hostile or sloppy page cannot break capture silently
     const startedAt = Date.now();
     // The call's two connections reach the gateway (each with RTP stats), whatever else the tab tracks.
     const callGroupsFound = await waitFor(async () => {
-      const found = (await connectionGroups(gateway)).filter((group) => group.families.webrtc_inbound_rtp_bytes_received_total || group.families.webrtc_outbound_rtp_bytes_sent_total || group.families.webrtc_bitrate_bits_per_second);
+      const found = (await connectionGroups(gateway)).filter((group) => group.families.webrtc_inbound_rtp_bytes_received_total || group.families.webrtc_outbound_rtp_bytes_sent_total || group.families.webrtc_bitrate_bytes_per_second);
       return found.length >= 2 ? found : undefined;
     }, { timeoutMs: 20_000, what: 'the call’s groups, with RTP series' });
     console.info(`[hardening] 300 idle connections + call: ${callGroupsFound.length} groups with RTP series ${Date.now() - startedAt} ms after the call connected`);

@@ -114,7 +114,7 @@ describe('remote-write sink in Chromium, into real Prometheus and VictoriaMetric
     const groups = await waitFor(
       async () => {
         const found = await connectionGroups(rig.gateway);
-        return found.length === 2 && found.every((group) => group.families.webrtc_bitrate_bits_per_second) ? found : null;
+        return found.length === 2 && found.every((group) => group.families.webrtc_bitrate_bytes_per_second) ? found : null;
       },
       { timeoutMs: 30_000, what: 'two groups with a quality window at the Pushgateway' },
     );
@@ -155,7 +155,7 @@ describe('remote-write sink in Chromium, into real Prometheus and VictoriaMetric
         const value = stored.get(key)!.value;
         if (series.name === 'webrtc_connection_start_timestamp_seconds' || series.name === 'webrtc_video_frame_height_pixels') {
           expect(value, key).toBe(series.value);
-        } else if (series.name === 'webrtc_bitrate_bits_per_second' && series.labels.kind === 'audio') {
+        } else if (series.name === 'webrtc_bitrate_bytes_per_second' && series.labels.kind === 'audio') {
           // Fake audio is steady: a later window's bitrate is within a factor of two of the gateway's.
           expect(value / series.value, key).toBeGreaterThan(0.5);
           expect(value / series.value, key).toBeLessThan(2);

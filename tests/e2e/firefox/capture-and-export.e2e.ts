@@ -43,7 +43,7 @@ describe('capture and export in Firefox', () => {
 
     // The quality profile (default): each connection's window at the push interval (default 10 s).
     const bitrate = (direction: string) => (group: GatewayGroup) =>
-      (group.families.webrtc_bitrate_bits_per_second?.metrics ?? []).some((metric) => metric.labels.direction === direction);
+      (group.families.webrtc_bitrate_bytes_per_second?.metrics ?? []).some((metric) => metric.labels.direction === direction);
     const groups = await waitFor(
       async () => {
         const found = await connectionGroups(gateway);
@@ -52,7 +52,7 @@ describe('capture and export in Firefox', () => {
       { timeoutMs: PUSH_INTERVAL_MS + 3 * INTERVAL_MS + 10_000, what: 'caller and callee groups from Firefox' },
     );
     const sample = groups
-      .flatMap((group) => group.families.webrtc_bitrate_bits_per_second?.metrics ?? [])
+      .flatMap((group) => group.families.webrtc_bitrate_bytes_per_second?.metrics ?? [])
       .find((metric) => metric.labels.kind === 'audio' && metric.labels.direction === 'inbound');
     expect(sample?.labels).toMatchObject({ job: 'e2e-firefox', platform: 'custom', origin: pages.origin });
     expect(Number(sample?.value)).toBeGreaterThan(0);

@@ -117,7 +117,7 @@ export function connectionBody(c: SyntheticConnection): string {
   const body = createBody();
   for (const s of c.streams) {
     const l: Labels = [['kind', s.kind], ['direction', s.direction]];
-    body.add('webrtc_bitrate_bits_per_second', 'gauge', 'Payload bitrate in the last push window.', l, s.bitrateBps);
+    body.add('webrtc_bitrate_bytes_per_second', 'gauge', 'Payload bytes per second in the last push window.', l, s.bitrateBps / 8);
     body.add('webrtc_packet_rate_packets_per_second', 'gauge', 'Packets per second in the last push window.', l, s.packetRate);
     body.add('webrtc_packet_loss_ratio', 'gauge', 'Lost share of packets in the last push window.', l, s.lossRatio);
     body.add('webrtc_jitter_seconds', 'gauge', 'Highest jitter in the last push window.', l, s.jitterSeconds);

@@ -130,7 +130,7 @@ describe('grafana dashboards', () => {
     ['quality class', 'webrtc_quality_class'],
     ['quality reasons', 'webrtc_quality_reason'],
     ['MOS', 'webrtc_mos'],
-    ['bitrate', 'webrtc_bitrate_bits_per_second'],
+    ['bitrate', 'webrtc_bitrate_bytes_per_second'],
     ['loss %', '100 * max by (agent_id, call_id, kind, direction) (webrtc_packet_loss_ratio'],
     ['jitter ms', '1000 * max by (agent_id, call_id, kind, direction) (webrtc_jitter_seconds'],
     ['RTT ms', '1000 * max by (agent_id, call_id) (webrtc_round_trip_time_seconds'],

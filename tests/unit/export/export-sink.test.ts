@@ -26,7 +26,7 @@ describe('rowsFromExposition', () => {
     expect(malformed).toBe(0);
     expect(rows).toHaveLength(sampleLines.length);
     expect(rows).toContainEqual({ name: 'webrtc_connection_start_timestamp_seconds', labels: { call_id: 'c1' }, value: 1_700_000_000.123 });
-    expect(rows.find((row) => row.name === 'webrtc_bitrate_bits_per_second')?.labels).toMatchObject({
+    expect(rows.find((row) => row.name === 'webrtc_bitrate_bytes_per_second')?.labels).toMatchObject({
       call_id: 'c1',
       kind: expect.stringMatching(/^(audio|video)$/),
       direction: expect.stringMatching(/^(inbound|outbound)$/),

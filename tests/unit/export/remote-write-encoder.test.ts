@@ -49,7 +49,7 @@ describe('encodeRemoteWriteBody', () => {
 
   it('is smaller than the protobuf for repetitive label sets', () => {
     const many: RemoteWriteSeries[] = Array.from({ length: 50 }, (_, index) => ({
-      name: 'webrtc_bitrate_bits_per_second',
+      name: 'webrtc_bitrate_bytes_per_second',
       labels: { peer_connection_id: 'pc-1', kind: index % 2 ? 'audio' : 'video', direction: 'inbound', agent_id: 'agent-7' },
       samples: [{ value: index * 1000, timestampMs: 1_764_626_400_000 + index * 10_000 }],
     }));
