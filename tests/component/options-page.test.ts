@@ -1,5 +1,6 @@
 // @vitest-environment happy-dom
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { isProxy } from 'vue';
 import { flushPromises, mount } from '@vue/test-utils';
 import OptionsApp from '@/entrypoints/options/App.vue';
 import { defaultSettings, reliabilitySchema } from '@/utils/settings/settings-schema';
@@ -189,16 +190,18 @@ describe('options page', () => {
 
   it('shows the exact message of a connection test', async () => {
     const { wrapper, backend } = await mountOptions(createFakeStore(), {
-      testConnection: async () => ({
+      testConnection: vi.fn(async () => ({
         ok: true as const,
         value: { ok: false, message: 'The gateway refused the credentials (HTTP 401)', kind: 'auth' as const, status: 401, elapsedMs: 20 },
-      }),
+      })),
     });
     await wrapper.get('#f-gateway-url').setValue('https://pg.example.com');
     await wrapper.get('[data-test="test-connection"]').trigger('click');
     await flushPromises();
     expect(backend.requestOrigins).toHaveBeenCalledWith(['https://pg.example.com/*']);
     expect(wrapper.get('[data-test="test-result"]').text()).toContain('The gateway refused the credentials (HTTP 401)');
+    // A plain object: Firefox cannot clone the form's reactive Proxy into a message.
+    expect(isProxy(vi.mocked(backend.testConnection).mock.calls[0]![0])).toBe(false);
     wrapper.unmount();
   });
 

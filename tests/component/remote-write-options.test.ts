@@ -1,5 +1,6 @@
 // @vitest-environment happy-dom
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
+import { isProxy } from 'vue';
 import { flushPromises, mount } from '@vue/test-utils';
 import OptionsApp from '@/entrypoints/options/App.vue';
 import { createFakeBackend, createFakeStore } from './ui-fixtures';
@@ -72,10 +73,10 @@ describe('options page, remote-write sink', () => {
 
   it('tests the receiver, not the gateway, and shows what it answered', async () => {
     const { wrapper, backend } = await mountOptions({
-      testRemoteWrite: async () => ({
-        ok: true,
-        value: { ok: false, kind: 'not-found', status: 404, message: 'The test sample got 404: no remote-write endpoint there.', elapsedMs: 4 },
-      }),
+      testRemoteWrite: vi.fn(async () => ({
+        ok: true as const,
+        value: { ok: false, kind: 'not-found' as const, status: 404, message: 'The test sample got 404: no remote-write endpoint there.', elapsedMs: 4 },
+      })),
     });
     await wrapper.get('#f-sink-remote-write').setValue(true);
     await wrapper.get('#f-remoteWrite-url').setValue('http://127.0.0.1:9090/api/v1/wrong');
@@ -84,6 +85,7 @@ describe('options page, remote-write sink', () => {
 
     expect(backend.requestOrigins).toHaveBeenCalledWith(['http://127.0.0.1/*']);
     expect(backend.testConnection).not.toHaveBeenCalled();
+    expect(isProxy(vi.mocked(backend.testRemoteWrite).mock.calls[0]![0])).toBe(false);
     expect(wrapper.get('[data-test="test-result"]').text()).toContain('no remote-write endpoint there');
     expect(wrapper.get('[data-test="test-result"]').text()).toContain('HTTP 404');
     wrapper.unmount();
