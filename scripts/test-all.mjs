@@ -15,7 +15,7 @@
 // Chromium files, then Firefox. managed-policy runs alone at the end: it writes Chromium's
 // machine-wide policy directory, which every Chromium on the machine would read.
 // `E2E_LANES=1` runs them one after the other instead.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -88,20 +88,16 @@ async function run(step, output) {
   if (jsonFile) args.push('--passWithNoTests', '--reporter=default', '--reporter=json', `--outputFile=${jsonFile}`);
   const banner = `\n=== ${step.name}: ${step.cmd} ${args.join(' ')}\n`;
   const started = Date.now();
-  let status;
-  if (output === 'inherit') {
-    console.log(banner);
-    status = spawnSync(step.cmd, args, { stdio: 'inherit' }).status;
-  } else {
-    fs.appendFileSync(output, banner);
-    const fd = fs.openSync(output, 'a');
-    status = await new Promise((resolve) => {
-      const child = spawn(step.cmd, args, { stdio: ['ignore', fd, fd] });
-      child.on('exit', (code) => resolve(code));
-      child.on('error', () => resolve(1));
-    });
-    fs.closeSync(fd);
-  }
+  if (output === 'inherit') console.log(banner);
+  else fs.appendFileSync(output, banner);
+  const fd = output === 'inherit' ? undefined : fs.openSync(output, 'a');
+  // Never spawnSync: it would block this process, and the other lane could not start until it ended.
+  const status = await new Promise((resolve) => {
+    const child = spawn(step.cmd, args, { stdio: fd === undefined ? 'inherit' : ['ignore', fd, fd] });
+    child.on('exit', (code) => resolve(code));
+    child.on('error', () => resolve(1));
+  });
+  if (fd !== undefined) fs.closeSync(fd);
   return { ok: status === 0, seconds: ((Date.now() - started) / 1000).toFixed(0), counts: jsonFile ? readCounts(jsonFile) : undefined };
 }
 
