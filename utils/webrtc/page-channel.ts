@@ -50,10 +50,14 @@ export function downEvent(secret: string): string {
   return `${PAGE_CHANNEL_NAMESPACE}/${secret}/down`;
 }
 
-/** What the hook sends. `hookReports` carries the hook's reports; its `id` is acknowledged. */
+/**
+ * What the hook sends. `hookReports` carries the hook's reports; the relay takes it by
+ * cancelling the event, which the hook reads from dispatchEvent's answer at once: no
+ * acknowledgement event travels back (one event per poll tick instead of two).
+ */
 export type HookMessage =
   | { t: 'paired' }
-  | { t: 'hookReports'; id: number; d: unknown }
+  | { t: 'hookReports'; d: unknown }
   /** Answer to a ping, with the hook's cumulative drop counts by reason. */
   | { t: 'pong'; d: Record<string, number> };
 
@@ -62,13 +66,15 @@ export type RelayMessage =
   | { t: 'hookConfig'; d: unknown }
   /** The extension context is gone: stop polling and accept a new relay. */
   | { t: 'hookStop' }
-  | { t: 'ack'; id: number }
   | { t: 'ping' };
+
+/** What became of a message the hook sent: the relay took it (cancelled the event), nobody did, or it could not be sent. */
+export type HookSendResult = 'taken' | 'ignored' | 'failed';
 
 /** The hook's end of the channel. */
 export interface HookChannel {
-  /** Sends to the paired relay; false when unpaired or when sending failed. */
-  send(message: HookMessage): boolean;
+  /** Sends to the paired relay: `failed` when unpaired or when sending failed. */
+  send(message: HookMessage): HookSendResult;
   paired(): boolean;
   /** Forgets the relay (it stopped us) and accepts the next offer. */
   unpair(): void;
@@ -108,13 +114,13 @@ export function openHookChannel(
     send({ t: 'paired' });
   }
 
-  function send(message: HookMessage): boolean {
-    if (secret === null) return false;
+  function send(message: HookMessage): HookSendResult {
+    if (secret === null) return 'failed';
     try {
-      p.dispatch(win, upEvent(secret), p.stringify(message));
-      return true;
+      // Cancelable: the relay's listener runs inside this dispatch and cancels what it takes.
+      return p.dispatch(win, upEvent(secret), p.stringify(message), true) ? 'ignored' : 'taken';
     } catch {
-      return false;
+      return 'failed';
     }
   }
 
@@ -148,8 +154,8 @@ export interface RelayChannel {
 }
 
 export interface RelayChannelOptions {
-  /** A message from the paired hook (parsed JSON, not validated). */
-  onMessage(message: HookMessage): void;
+  /** A message from the paired hook (parsed JSON, not validated); true takes it (the hook learns so at once). */
+  onMessage(message: HookMessage): boolean | void;
   /** Something was refused before parsing (too long, not JSON, not an object), by reason. */
   onRejected(reason: 'too-large' | 'not-json'): void;
   /** The hook answered the offer. */
@@ -187,7 +193,7 @@ export function openRelayChannel(win: Window, options: RelayChannelOptions): Rel
       }
       return;
     }
-    options.onMessage(message as HookMessage);
+    if (options.onMessage(message as HookMessage) === true) event.preventDefault();
   }
 
   function offer(): void {
