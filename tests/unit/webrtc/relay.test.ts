@@ -294,23 +294,14 @@ describe('createRelay', () => {
     expect(send).not.toHaveBeenCalledWith('hookReports', expect.anything());
   });
 
-  it('opens a new port after the worker disconnected the old one, and loses nothing', async () => {
+  it.each([
+    ['the worker disconnected the old one', (port: FakePort) => port.kill()],
+    ['the old one died before its onDisconnect ran', (port: FakePort) => void (port.dead = true)],
+  ])('posts on a new port when %s, and loses nothing', async (_name, breakPort) => {
     const relay = await startRelay();
     reportsToHook([stats('p1', 0)]);
     await vi.advanceTimersByTimeAsync(RELAY_FLUSH_DELAY_MS);
-    ports[0]!.kill();
-    reportsToHook([stats('p1', 1)]);
-    await vi.advanceTimersByTimeAsync(RELAY_FLUSH_DELAY_MS);
-    expect(ports).toHaveLength(2);
-    expect(forwarded).toEqual([[stats('p1', 0)], [stats('p1', 1)]]);
-    expect(relay.drops()['forward-failed']).toBeUndefined();
-  });
-
-  it('posts again on a fresh port when the old one died before it said so', async () => {
-    const relay = await startRelay();
-    reportsToHook([stats('p1', 0)]);
-    await vi.advanceTimersByTimeAsync(RELAY_FLUSH_DELAY_MS);
-    ports[0]!.dead = true; // onDisconnect has not run yet
+    breakPort(ports[0]!);
     reportsToHook([stats('p1', 1)]);
     await vi.advanceTimersByTimeAsync(RELAY_FLUSH_DELAY_MS);
     expect(ports).toHaveLength(2);
