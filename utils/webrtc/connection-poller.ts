@@ -1,7 +1,6 @@
 import type { HookConfig } from '../messaging/hook-config';
 import type { ConnectionState, EndReason, HookReport, StatsReport } from './report-schema';
 import type { NativePeerConnectionApi } from './constructor-wrapper';
-import type { HookSendResult } from './page-channel';
 import { createDropCounter } from '../resilience/drop-counter';
 import { HOOK_LIMITS } from './hook-limits';
 import { CONNECTION_STATES } from './connection-states';
@@ -10,8 +9,11 @@ import { createWantedStatsMemo, shapeStatsReport, type StatsReportLike, type Wan
 /** What the poller needs from its surroundings; injected so tests can drive it. */
 export interface ConnectionPollerDeps {
   native: NativePeerConnectionApi;
-  /** Sends one batch to the relay: `taken` when the relay took it at once, `ignored` when nobody did, `failed` when it could not be sent. */
-  send(batch: HookReport[]): HookSendResult;
+  /**
+   * Sends one batch to the relay; false when it could not be sent. The relay acknowledges each
+   * batch it received ({@link ConnectionPoller.acknowledged}).
+   */
+  send(batch: HookReport[]): boolean;
   setInterval(handler: () => void, ms: number): unknown;
   clearInterval(id: unknown): void;
   now(): number;
@@ -37,6 +39,8 @@ export interface ConnectionPoller {
   suspend(): void;
   /** A newer hook took over this frame: ends everything and never tracks or polls again. */
   retire(): void;
+  /** The relay acknowledged one batch. */
+  acknowledged(): void;
   /** Drops by reason (failed getStats, caps, unanswered batches...). */
   drops(): Record<string, number>;
   /** Connections tracked now (live, not ended). */
@@ -147,10 +151,7 @@ export function createConnectionPoller(deps: ConnectionPollerDeps): ConnectionPo
   function send(batch: HookReport[]): void {
     for (let start = 0; start < batch.length; start += HOOK_LIMITS.maxReportsPerBatch) {
       const part = batch.slice(start, start + HOOK_LIMITS.maxReportsPerBatch);
-      const result = deps.send(part);
-      // A taken batch proves the relay listens; batches nobody took pile up until one is.
-      if (result === 'taken') unanswered = 0;
-      else if (result === 'ignored') unanswered++;
+      if (deps.send(part)) unanswered++;
       else drops.count('send-failed', part.length);
     }
   }
@@ -297,6 +298,9 @@ export function createConnectionPoller(deps: ConnectionPollerDeps): ConnectionPo
       config = null;
       flushEnded();
       updateTimer();
+    },
+    acknowledged() {
+      unanswered = Math.max(0, unanswered - 1);
     },
     drops: () => drops.snapshot(),
     size: () => entries.size,

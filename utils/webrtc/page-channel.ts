@@ -50,14 +50,10 @@ export function downEvent(secret: string): string {
   return `${PAGE_CHANNEL_NAMESPACE}/${secret}/down`;
 }
 
-/**
- * What the hook sends. `hookReports` carries the hook's reports; the relay takes it by
- * cancelling the event, which the hook reads from dispatchEvent's answer at once: no
- * acknowledgement event travels back (one event per poll tick instead of two).
- */
+/** What the hook sends. `hookReports` carries the hook's reports; its `id` is acknowledged. */
 export type HookMessage =
   | { t: 'paired' }
-  | { t: 'hookReports'; d: unknown }
+  | { t: 'hookReports'; id: number; d: unknown }
   /** Answer to a ping, with the hook's cumulative drop counts by reason. */
   | { t: 'pong'; d: Record<string, number> };
 
@@ -66,15 +62,13 @@ export type RelayMessage =
   | { t: 'hookConfig'; d: unknown }
   /** The extension context is gone: stop polling and accept a new relay. */
   | { t: 'hookStop' }
+  | { t: 'ack'; id: number }
   | { t: 'ping' };
-
-/** What became of a message the hook sent: the relay took it (cancelled the event), nobody did, or it could not be sent. */
-export type HookSendResult = 'taken' | 'ignored' | 'failed';
 
 /** The hook's end of the channel. */
 export interface HookChannel {
-  /** Sends to the paired relay: `failed` when unpaired or when sending failed. */
-  send(message: HookMessage): HookSendResult;
+  /** Sends to the paired relay; false when unpaired or when sending failed. */
+  send(message: HookMessage): boolean;
   paired(): boolean;
   /** Forgets the relay (it stopped us) and accepts the next offer. */
   unpair(): void;
@@ -114,13 +108,13 @@ export function openHookChannel(
     send({ t: 'paired' });
   }
 
-  function send(message: HookMessage): HookSendResult {
-    if (secret === null) return 'failed';
+  function send(message: HookMessage): boolean {
+    if (secret === null) return false;
     try {
-      // Cancelable: the relay's listener runs inside this dispatch and cancels what it takes.
-      return p.dispatch(win, upEvent(secret), p.stringify(message), true) ? 'ignored' : 'taken';
+      p.dispatch(win, upEvent(secret), p.stringify(message));
+      return true;
     } catch {
-      return 'failed';
+      return false;
     }
   }
 
@@ -154,8 +148,8 @@ export interface RelayChannel {
 }
 
 export interface RelayChannelOptions {
-  /** A message from the paired hook (parsed JSON, not validated); true takes it (the hook learns so at once). */
-  onMessage(message: HookMessage): boolean | void;
+  /** A message from the paired hook (parsed JSON, not validated). */
+  onMessage(message: HookMessage): void;
   /** Something was refused before parsing (too long, not JSON, not an object), by reason. */
   onRejected(reason: 'too-large' | 'not-json'): void;
   /** The hook answered the offer. */
@@ -193,7 +187,7 @@ export function openRelayChannel(win: Window, options: RelayChannelOptions): Rel
       }
       return;
     }
-    if (options.onMessage(message as HookMessage) === true) event.preventDefault();
+    options.onMessage(message as HookMessage);
   }
 
   function offer(): void {

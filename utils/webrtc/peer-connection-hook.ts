@@ -2,7 +2,7 @@ import type { HookConfig } from '../messaging/hook-config';
 import { createConnectionPoller } from './connection-poller';
 import { wrapPeerConnectionConstructors } from './constructor-wrapper';
 import { readHookConfig } from './hook-config-guard';
-import { openHookChannel, type HookChannel, type HookMessage, type HookSendResult, type RelayMessage } from './page-channel';
+import { openHookChannel, type HookChannel, type HookMessage, type RelayMessage } from './page-channel';
 import { capturePagePrimitives } from './page-primitives';
 
 /** A running page hook, as tests and diagnostics see it. */
@@ -22,7 +22,7 @@ export interface PeerConnectionHook {
  * before any page script can replace them, wraps RTCPeerConnection at once (so connections made
  * before the config arrives are captured), and opens the private channel to the relay. Acts only
  * on what the paired relay sends: a config (shape-checked anyway), stop, acknowledgements and
- * heartbeat pings (batches are taken synchronously, page-channel.ts), which it answers with its drop counts so that they reach health. Ends every
+ * heartbeat pings, which it answers with its drop counts so that they reach health. Ends every
  * connection on pagehide and sends their `ended` at once. Leaves no global binding and no marker
  * on `window`. Returns null when the page has no RTCPeerConnection.
  */
@@ -30,9 +30,10 @@ export function createPeerConnectionHook(win: Window): PeerConnectionHook | null
   const primitives = capturePagePrimitives(win);
   let config: HookConfig | null = null;
   let badConfigs = 0;
+  let nextBatchId = 1;
   // Opened last (its handshake may call back at once); until then nothing can be sent.
   const link: { channel?: HookChannel } = {};
-  const send = (message: HookMessage): HookSendResult => link.channel?.send(message) ?? 'failed';
+  const send = (message: HookMessage): boolean => link.channel?.send(message) ?? false;
 
   // The poller needs the wrapper's native API; the wrapper calls the poller only later, when
   // the page creates a connection, by which time it exists.
@@ -43,7 +44,7 @@ export function createPeerConnectionHook(win: Window): PeerConnectionHook | null
   if (!native) return null;
   const poller = createConnectionPoller({
     native,
-    send: (batch) => send({ t: 'hookReports', d: batch }),
+    send: (batch) => send({ t: 'hookReports', id: nextBatchId++, d: batch }),
     setInterval: (handler, ms) => primitives.setInterval(handler, ms),
     clearInterval: (id) => primitives.clearInterval(id as number),
     now: primitives.now,
@@ -71,6 +72,9 @@ export function createPeerConnectionHook(win: Window): PeerConnectionHook | null
         config = null;
         poller.suspend();
         link.channel?.unpair();
+        return;
+      case 'ack':
+        poller.acknowledged();
         return;
       case 'ping':
         send({ t: 'pong', d: drops() });

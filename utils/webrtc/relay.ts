@@ -122,22 +122,22 @@ export function createRelay(ctx: ContentScriptContext, win: Window = window): Re
     channel.send({ t: 'hookConfig', d: config });
   }
 
-  function onHookMessage(message: HookMessage): boolean {
-    // Not taken once the context is gone: the hook then stops calling getStats().
-    if (!contextAlive()) return false;
+  function onHookMessage(message: HookMessage): void {
+    // Not acknowledged once the context is gone: the hook then stops calling getStats().
+    if (!contextAlive()) return;
     switch (message.t) {
       case 'hookReports':
+        channel.send({ t: 'ack', id: typeof message.id === 'number' ? message.id : 0 });
         acceptBatch(message.d);
-        return true;
+        return;
       case 'pong':
         awaitingPong = false;
         missedPongs = 0;
         silentCounted = false;
         absorbHookDrops(message.d);
-        return false;
+        return;
       default:
         drops.count('rejected-unknown-message');
-        return false;
     }
   }
 

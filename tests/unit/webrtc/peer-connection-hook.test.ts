@@ -38,7 +38,7 @@ function newPage(): Window {
   return page as unknown as Window;
 }
 
-/** Plays the relay's side of the page channel (taking every batch unless told not to). */
+/** Plays the relay's side of the page channel (acknowledging every batch unless told not to). */
 function createTestRelay(options: { ack?: boolean } = {}) {
   const batches: HookReport[][] = [];
   const pongs: Record<string, number>[] = [];
@@ -47,10 +47,8 @@ function createTestRelay(options: { ack?: boolean } = {}) {
     onMessage(message: HookMessage) {
       if (message.t === 'hookReports') {
         batches.push(message.d as HookReport[]);
-        return ack;
-      }
-      if (message.t === 'pong') pongs.push(message.d);
-      return false;
+        if (ack) channel.send({ t: 'ack', id: message.id });
+      } else if (message.t === 'pong') pongs.push(message.d);
     },
     onRejected: () => {},
   });
