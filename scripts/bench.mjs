@@ -218,9 +218,37 @@ table suggests because what is left is mostly per message, not per byte: the \`r
 round trip (Chromium opens a channel to the worker for every message), the window events between the
 MAIN-world hook and the relay and their acknowledgements, timers, and materialising the report. The target
 of 1.2 × one bare \`getStats()\` is not met: a bare getStats() costs the page's main thread only ~0.1–0.25 ms
-(most of its work is on WebRTC's own threads), less than one \`runtime.sendMessage\`. What would close most
-of the gap (not done): a long-lived \`runtime.connect\` port from the relay to the worker instead of a
-\`sendMessage\` per batch, and fewer page↔relay events per tick (acknowledge per several batches).
+(most of its work is on WebRTC's own threads), less than one \`runtime.sendMessage\`.
+
+**The relay's messages and the hook's reads (issue 9, cut, 2026-12-02).** A CDP profile of the call page
+(the same throw-away meter, now \`.tmp/profile.ts\`; 100 µs sampling, 20 s at 250 ms, load average ~3) put
+\`runtime.sendMessage\` first by far: 62 ms of the page's 164 ms of sampled non-idle JS in 20 s (≈ 390 µs per
+poll), then \`RTCStatsReport.forEach\` building all 25 stats objects of each report (22 ms). Two changes:
+the relay now posts its batches on one long-lived \`runtime.connect\` port per frame
+(utils/messaging/report-port.ts: the background takes at most 500 report ports, each batch goes through
+the same \`handleReports\` checks as a message did, a dead port is reopened on the next post), which took
+\`postMessage\` to 4 ms in the same profile; and the hook reads a connection's wanted stats by id
+(\`report.get(id)\`) between full reads (every 5th poll, or when the report's size changes or an id is
+gone), which took \`forEach\` + \`get\` from 22 ms to 14 ms. Four builds in one run, alternating (throw-away
+\`.tmp/side-by-side.ts\` calling scripts/lib/page-cost.ts: 2 rounds of 10 s phases per build, builds in
+reverse order in the second round, load average 2.7 → 1.4, another engineer's e2e suite running):
+
+| build | hook per poll | bare getStats() | ratio |
+|---|---|---|---|
+| before (sendMessage per batch, full read every poll) | 1,020 µs | 145 µs | 7.0 |
+| report port | 731 µs | 152 µs | 4.8 |
+| report port + reads by id (this build) | 699 µs | 159 µs | 4.4 |
+| also: relay takes a batch by cancelling its event, no ack event (reverted: did not pay) | 718 µs | 250 µs | 2.9 |
+
+Hook per poll 1,020 → 699 µs (0.69×). The last row's ratio is lower only because its bare phases read
+high (36 ms in 10 s against 25–31 ms for the other builds; the bare poller does not depend on the build),
+and its hook cost is not below the row above, so that change was reverted. **The floor, and why 1.2× is
+out of reach**: a bare \`getStats()\` here costs ~100–160 µs of main-thread CPU because it never reads its
+result; the hook must at least build the wanted stats objects (in the last profile \`forEach\` + \`get\`:
+~90 µs per poll), copy the quality fields, hand them across the MAIN/isolated boundary as a string
+(\`JSON.stringify\` + a window event + \`JSON.parse\`, so the page cannot touch them), validate them and post
+them to the worker — each of these a few tens of µs. Reading alone puts the floor near 1.6× a bare
+getStats(); with the hop and the port, ~4× is where this design stands.
 
 **The worker's pushes (fixed).** A CPU profile of the worker at the default load (CDP \`Profiler\` through a
 browser session, 250 µs sampling, 60 s, unminified build; throw-away \`.tmp/perf/worker-profile.mjs\`) put

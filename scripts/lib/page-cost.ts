@@ -5,7 +5,7 @@
  * Meter: CDP `Performance.getMetrics` → `TaskDuration` of the call page, the time its renderer's
  * main thread spent running tasks. It counts whatever runs there, whoever asked for it: the
  * task that resolves a getStats() promise and builds its RTCStatsReport, the hook's shaping of it,
- * the postMessage to the relay, the relay's validation, coalescing and runtime.sendMessage in the
+ * the postMessage to the relay, the relay's validation, coalescing and its post on the report port in the
  * isolated world, and the answers coming back. A bare `getStats()` is read by the same meter, so
  * the two figures carry the same overheads and blind spots (WebRTC's own threads are in neither).
  *

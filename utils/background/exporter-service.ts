@@ -494,6 +494,10 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
       });
     },
     /** A relay's own drops (rejected page messages, rate limits), so health shows what the page side lost. */
+    /** Counts a drop seen outside the service (a refused report port), so that health shows it. */
+    countDrop(reason: string): void {
+      drops.count(reason);
+    },
     relayDrops(data: unknown, sender: SenderLike): void {
       const counts = parseRelayDrops(data, sender);
       if (!counts) return drops.count('message-invalid-relay-drops');

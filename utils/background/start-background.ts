@@ -3,6 +3,8 @@ import { onMessage } from '../messaging/extension-protocol';
 import { createLifecycle } from '../lifecycle/lifecycle-manager';
 import { createExporterService } from './exporter-service';
 import { uiOnly } from './ui-sender-guard';
+import { createReportPortServer, type PortLike } from '../messaging/report-port';
+import type { SenderLike } from './inbound-reports';
 import type { DocumentCommit } from './group-lifecycle';
 
 /** Housekeeping period; Chrome fires alarms at most every 30 s. */
@@ -17,7 +19,14 @@ export function startBackground(): void {
   const service = createExporterService({ firefox: import.meta.env.FIREFOX });
   const lifecycle = createLifecycle({ onError: (error, where) => console.warn(`[exporter] ${where}`, error) });
 
-  lifecycle.add(onMessage('hookReports', ({ data, sender }) => service.handleReports(data, sender)));
+  // Hook reports arrive on each frame's long-lived port (report-port.ts), with the same checks as a message.
+  const reportPorts = createReportPortServer({
+    onBatch: (batch, sender) => {
+      service.handleReports(batch, sender as SenderLike).catch((error: unknown) => console.warn('[exporter] report port', error));
+    },
+    onRefused: (reason) => service.countDrop(reason),
+  });
+  lifecycle.onEvent(browser.runtime.onConnect, (port: PortLike) => reportPorts.accept(port));
   lifecycle.add(onMessage('relayDrops', ({ data, sender }) => service.relayDrops(data, sender)));
   lifecycle.add(onMessage('getHookConfig', ({ sender }) => service.hookConfig(sender)));
   // UI-only messages: a content script (which a page can drive) must not read health, test

@@ -7,11 +7,10 @@ import type { Settings } from '../settings/settings-schema';
 /**
  * Messages between the relay content script, the background and the extension's pages.
  * Payloads from content scripts are typed `unknown` on purpose: they carry page data, and the
- * background validates them with zod before use.
+ * background validates them with zod before use. Hook reports travel on their own port
+ * (report-port.ts), not here.
  */
 export interface ExtensionProtocol {
-  /** Relay -> background: a batch of hook reports from this tab and frame. */
-  hookReports(batch: unknown): { accepted: number; rejected: number };
   /** Relay -> background: what the relay dropped or rejected since its last message, by reason. */
   relayDrops(counts: unknown): void;
   /** Relay -> background: what the hook in this frame should do. */

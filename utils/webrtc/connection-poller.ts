@@ -4,7 +4,7 @@ import type { NativePeerConnectionApi } from './constructor-wrapper';
 import { createDropCounter } from '../resilience/drop-counter';
 import { HOOK_LIMITS } from './hook-limits';
 import { CONNECTION_STATES } from './connection-states';
-import { shapeStatsReport, type StatsReportLike } from './stats-shaper';
+import { createWantedStatsMemo, shapeStatsReport, type StatsReportLike, type WantedStatsMemo } from './stats-shaper';
 
 /** What the poller needs from its surroundings; injected so tests can drive it. */
 export interface ConnectionPollerDeps {
@@ -60,6 +60,8 @@ interface Entry {
   inFlight: boolean;
   /** Seen connected, or its stats had RTP streams: a call, which the poll cap serves first. */
   live: boolean;
+  /** Ids of its wanted stats, so most polls build only those (stats-shaper.ts). */
+  memo: WantedStatsMemo;
 }
 
 const RTP_TYPES: ReadonlySet<string> = new Set(['inbound-rtp', 'outbound-rtp', 'remote-inbound-rtp', 'remote-outbound-rtp']);
@@ -111,6 +113,7 @@ export function createConnectionPoller(deps: ConnectionPollerDeps): ConnectionPo
       stuckSince: undefined,
       inFlight: false,
       live: false,
+      memo: createWantedStatsMemo(),
     };
     entries.add(entry);
     byConnection.set(pc, entry);
@@ -230,7 +233,7 @@ export function createConnectionPoller(deps: ConnectionPollerDeps): ConnectionPo
     const id = entry.id;
     try {
       const report = (await deps.native.getStats(pc)) as StatsReportLike;
-      const shaped = shapeStatsReport(report, wanted, current.maxStatsPerReport, fields);
+      const shaped = shapeStatsReport(report, wanted, current.maxStatsPerReport, fields, entry.memo);
       if (shaped.overCap > 0) drops.count('stats-over-cap', shaped.overCap);
       if (shaped.malformed > 0) drops.count('stats-malformed', shaped.malformed);
       // Ended or suspended while getStats() ran: a late snapshot would revive it.
@@ -266,6 +269,8 @@ export function createConnectionPoller(deps: ConnectionPollerDeps): ConnectionPo
       config = next;
       wanted = new Set(next.statsTypes);
       fields = next.statsFields ? new Map(Object.entries(next.statsFields)) : undefined;
+      // Other types or a lower cap: the remembered ids are the old selection's.
+      for (const entry of entries) entry.memo = createWantedStatsMemo();
       // A config comes from a live relay: batches left unanswered went to one that is gone.
       unanswered = 0;
       updateTimer();

@@ -8,6 +8,7 @@ import { createLifecycle } from '../lifecycle/lifecycle-manager';
 import { MAX_BATCH_BYTES, MAX_REPORTS_PER_BATCH, validateHookBatch } from './report-batch-validator';
 import { createReportCoalescer } from './report-coalescer';
 import { readHookConfig } from './hook-config-guard';
+import { createReportPortClient, REPORT_PORT_NAME, type PortLike } from '../messaging/report-port';
 
 /** Delay between the first waiting report and its forwarding: reports arriving meanwhile coalesce. */
 export const RELAY_FLUSH_DELAY_MS = 100;
@@ -39,9 +40,10 @@ export interface Relay {
 /**
  * Starts the relay in an isolated content script: opens the private channel to the page hook
  * (page-channel.ts), gets the hook config from the background and hands it to the hook once
- * paired, validates every hookReports batch and forwards the valid reports, coalesced per
- * connection with at most one message in flight — except `ended` reports, which leave at once
- * (on pagehide the document is gone before any timer fires). Pings the hook every
+ * paired, validates every hookReports batch and forwards the valid reports on the frame's
+ * report port (report-port.ts), coalesced per connection for {@link RELAY_FLUSH_DELAY_MS} —
+ * except `ended` reports, which leave at once (on pagehide the document is gone before any
+ * timer fires). Pings the hook every
  * {@link HEARTBEAT_MS}; the hook's answers carry its drop counts, which go to the background
  * with the relay's own (`hook-<reason>`), and a hook that stops answering is counted as
  * `hook-silent` (a page broke something the hook relies on).
@@ -69,11 +71,11 @@ export function createRelay(ctx: ContentScriptContext, win: Window = window): Re
       if (contextAlive()) run();
     }, ms);
   const queue = createReportCoalescer({ maxPending: RELAY_MAX_PENDING, drops });
+  const reportPort = createReportPortClient(() => browser.runtime.connect({ name: REPORT_PORT_NAME }) as PortLike);
   const hookDropsSeen = new Map<string, number>();
   let config: HookConfig | null = null;
   let stopped = false;
   let flushScheduled = false;
-  let inFlight = false;
   let windowStart = 0;
   let batchesInWindow = 0;
   let awaitingPong = false;
@@ -180,29 +182,29 @@ export function createRelay(ctx: ContentScriptContext, win: Window = window): Re
     queue.add(result.reports);
     // An ended connection's group is deleted by the background; on pagehide this is the last
     // chance to say so, so it goes now, not after the coalescing delay or the message in flight.
-    if (result.reports.some((item) => item.report.event === 'ended')) void flush(true);
+    if (result.reports.some((item) => item.report.event === 'ended')) flush(true);
     else scheduleFlush();
   }
 
   function scheduleFlush(): void {
-    if (flushScheduled || inFlight || queue.size() === 0 || !contextAlive()) return;
+    if (flushScheduled || queue.size() === 0 || !contextAlive()) return;
     flushScheduled = true;
-    later(() => void flush(false), RELAY_FLUSH_DELAY_MS);
+    later(() => flush(false), RELAY_FLUSH_DELAY_MS);
   }
 
-  async function flush(urgent: boolean): Promise<void> {
+  /** Posts the waiting reports (urgent: everything now, in batches; otherwise one batch, the rest after the delay). */
+  function flush(urgent: boolean): void {
     if (!urgent) flushScheduled = false;
-    if (!contextAlive()) return;
-    const batch = queue.take(MAX_REPORTS_PER_BATCH, MAX_BATCH_BYTES);
-    if (batch.length === 0) return;
-    inFlight = true;
-    try {
-      await sendMessage('hookReports', batch);
-    } catch (error) {
-      drops.count('forward-failed', batch.length);
-      if (isInvalidated(error)) return;
-    } finally {
-      inFlight = false;
+    while (contextAlive()) {
+      const batch = queue.take(MAX_REPORTS_PER_BATCH, MAX_BATCH_BYTES);
+      if (batch.length === 0) return;
+      try {
+        reportPort.post(batch);
+      } catch (error) {
+        drops.count('forward-failed', batch.length);
+        if (isInvalidated(error)) return;
+      }
+      if (!urgent) break;
     }
     scheduleFlush();
   }
@@ -262,6 +264,7 @@ export function createRelay(ctx: ContentScriptContext, win: Window = window): Re
     channel.close();
     clearInterval(heartbeat);
     removeConfigListener();
+    reportPort.close();
     timers.dispose();
   }
 

@@ -13,6 +13,39 @@ export interface ShapedStats {
 /** The part of RTCStatsReport the shaper uses (it is maplike in every browser). */
 export interface StatsReportLike {
   forEach(callback: (value: unknown) => void): void;
+  /** One stats object by id (maplike `get`); used with a {@link WantedStatsMemo}. */
+  get?(id: string): unknown;
+  /** Number of stats objects (maplike `size`). */
+  readonly size?: number;
+}
+
+/**
+ * How many polls in a row may read a connection's wanted stats by id before a full read looks
+ * for new ones anyway (a stream replaced by another of the same count, which leaves the report's
+ * size alone). A full read also happens whenever the size changes or a remembered id is gone.
+ */
+export const FULL_READ_EVERY = 5;
+
+/**
+ * What the last full read of one connection's report found: the ids of its wanted stats. Why:
+ * `forEach` turns every stats object of the report into a JS object on the page's main thread
+ * (25 per connection in an audio + video call), the largest part of the hook's own time per poll
+ * (CDP profile, docs/benchmarks.md); `get(id)` builds only the wanted ones (8 of 25 in the
+ * quality profile). One per connection, created by the caller; the shaper keeps it up to date.
+ */
+export interface WantedStatsMemo {
+  ids: string[];
+  /** The report's size at the last full read. */
+  size: number;
+  /** Reads by id since the last full read. */
+  byId: number;
+  /** What the last full read left out over the cap; counted again on reads by id. */
+  overCap: number;
+}
+
+/** A memo that makes the next read a full one. */
+export function createWantedStatsMemo(): WantedStatsMemo {
+  return { ids: [], size: -1, byId: 0, overCap: 0 };
 }
 
 /**
@@ -26,7 +59,12 @@ export function shapeStatsReport(
   wanted: ReadonlySet<string>,
   maxStats: number,
   fields?: ReadonlyMap<string, readonly string[]>,
+  memo?: WantedStatsMemo,
 ): ShapedStats {
+  if (memo) {
+    const known = readById(report, wanted, fields, memo);
+    if (known) return known;
+  }
   const stats: RtcStat[] = [];
   let overCap = 0;
   let malformed = 0;
@@ -45,7 +83,37 @@ export function shapeStatsReport(
     if (stat) stats.push(stat);
     else malformed++;
   });
+  if (memo) {
+    memo.ids = stats.map((stat) => stat.id);
+    memo.size = typeof report.size === 'number' ? report.size : -1;
+    memo.byId = 0;
+    memo.overCap = overCap;
+  }
   return { stats, overCap, malformed };
+}
+
+/**
+ * The memo's stats read by id, or null when a full read is due: no usable memo, the report's
+ * size changed, {@link FULL_READ_EVERY} reads by id in a row, or a remembered id is gone or
+ * changed type or shape.
+ */
+function readById(
+  report: StatsReportLike,
+  wanted: ReadonlySet<string>,
+  fields: ReadonlyMap<string, readonly string[]> | undefined,
+  memo: WantedStatsMemo,
+): ShapedStats | null {
+  if (memo.ids.length === 0 || memo.byId >= FULL_READ_EVERY || typeof report.get !== 'function' || report.size !== memo.size) return null;
+  const stats: RtcStat[] = [];
+  for (const id of memo.ids) {
+    const value = report.get(id) as { type?: unknown } | undefined;
+    if (typeof value !== 'object' || value === null || typeof value.type !== 'string' || !wanted.has(value.type)) return null;
+    const stat = toPlainStat(value as Record<string, unknown>, fields?.get(value.type));
+    if (!stat) return null;
+    stats.push(stat);
+  }
+  memo.byId++;
+  return { stats, overCap: memo.overCap, malformed: 0 };
 }
 
 /**

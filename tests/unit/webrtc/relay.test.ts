@@ -7,6 +7,7 @@ import { HEARTBEAT_MS, openHookChannel, type HookChannel, type RelayMessage } fr
 import { capturePagePrimitives } from '@/utils/webrtc/page-primitives';
 import type { HookConfig } from '@/utils/messaging/hook-config';
 import type { HookReport } from '@/utils/webrtc/report-schema';
+import { REPORT_PORT_NAME, type PortLike } from '@/utils/messaging/report-port';
 import {
   createRelay,
   RELAY_DROPS_REPORT_DELAY_MS,
@@ -46,6 +47,38 @@ let forwarded: unknown[];
 let dropReports: unknown[];
 let removeConfigListener: ReturnType<typeof vi.fn>;
 let configChanged: ((message: { data: unknown }) => void) | undefined;
+/** What the background does with a batch posted on the report port (throw: the port is dead). */
+let portPost: (batch: unknown) => void;
+let ports: FakePort[];
+
+interface FakePort extends PortLike {
+  /** The worker went away: the port is disconnected and says so. */
+  kill(): void;
+  /** Dead, but its onDisconnect has not run yet (a post throws, as Chromium's does). */
+  dead: boolean;
+}
+
+/** A report port the way runtime.connect gives one to the relay. */
+function connectPort(info: { name: string }): FakePort {
+  const disconnected: (() => void)[] = [];
+  const port: FakePort = {
+    name: info.name,
+    dead: false,
+    postMessage(message) {
+      if (port.dead) throw new Error('Attempting to use a disconnected port object');
+      portPost(message);
+    },
+    disconnect: vi.fn(),
+    onMessage: { addListener: () => {} },
+    onDisconnect: { addListener: (listener) => void disconnected.push(listener) },
+    kill() {
+      port.dead = true;
+      for (const listener of disconnected) listener();
+    },
+  };
+  ports.push(port);
+  return port;
+}
 
 /** happy-dom's window is not an instance of its own EventTarget: the hook side takes the window's methods. */
 function windowBuiltIns(): Window {
@@ -65,17 +98,6 @@ function startHookSide(): void {
 
 function reportsToHook(batch: unknown): void {
   hookSide.send({ t: 'hookReports', id: 1, d: batch });
-}
-
-/** Forwards to the background settle only when released: one message stays in flight. */
-function holdForwards(): { release(): void } {
-  let settle: () => void = () => {};
-  send.mockImplementation(((type: string, data: unknown) => {
-    if (type === 'getHookConfig') return Promise.resolve(CONFIG);
-    forwarded.push(data);
-    return new Promise<unknown>((resolve) => (settle = () => resolve({ accepted: 1, rejected: 0 })));
-  }) as unknown as typeof sendMessage);
-  return { release: () => settle() };
 }
 
 async function startRelay(): Promise<Relay> {
@@ -99,14 +121,16 @@ beforeEach(() => {
   backgroundConfig = () => Promise.resolve(CONFIG);
   removeConfigListener = vi.fn();
   configChanged = undefined;
+  ports = [];
+  portPost = (batch) => void forwarded.push(batch);
+  fakeBrowser.runtime.connect = connectPort as unknown as typeof fakeBrowser.runtime.connect;
   send.mockImplementation(((type: string, data: unknown) => {
     if (type === 'getHookConfig') return backgroundConfig();
     if (type === 'relayDrops') {
       dropReports.push(data);
       return Promise.resolve();
     }
-    forwarded.push(data);
-    return Promise.resolve({ accepted: 1, rejected: 0 });
+    return Promise.reject(new Error(`unexpected message ${type}`));
   }) as unknown as typeof sendMessage);
   listen.mockImplementation(((type: string, handler: (message: { data: unknown }) => void) => {
     if (type === 'hookConfigChanged') configChanged = handler;
@@ -246,18 +270,31 @@ describe('createRelay', () => {
     expect(forwarded).toEqual([[stats('p1', 1), stats('p2', 0)]]);
   });
 
-  it('has one message to the background in flight at a time and coalesces meanwhile', async () => {
-    const { release } = holdForwards();
+  it('sends every batch on one report port, opened on the first forward', async () => {
     await startRelay();
+    expect(ports).toEqual([]);
+    for (let seq = 0; seq < 5; seq++) {
+      reportsToHook([stats('p1', seq)]);
+      await vi.advanceTimersByTimeAsync(RELAY_FLUSH_DELAY_MS);
+    }
+    expect(ports.map((port) => port.name)).toEqual([REPORT_PORT_NAME]);
+    expect(forwarded).toHaveLength(5);
+    expect(send).not.toHaveBeenCalledWith('hookReports', expect.anything());
+  });
+
+  it.each([
+    ['the worker disconnected the old one', (port: FakePort) => port.kill()],
+    ['the old one died before its onDisconnect ran', (port: FakePort) => void (port.dead = true)],
+  ])('posts on a new port when %s, and loses nothing', async (_name, breakPort) => {
+    const relay = await startRelay();
     reportsToHook([stats('p1', 0)]);
     await vi.advanceTimersByTimeAsync(RELAY_FLUSH_DELAY_MS);
+    breakPort(ports[0]!);
     reportsToHook([stats('p1', 1)]);
-    reportsToHook([stats('p1', 2)]);
-    await vi.advanceTimersByTimeAsync(1_000);
-    expect(forwarded).toHaveLength(1);
-    release();
     await vi.advanceTimersByTimeAsync(RELAY_FLUSH_DELAY_MS);
-    expect(forwarded).toEqual([[stats('p1', 0)], [stats('p1', 2)]]);
+    expect(ports).toHaveLength(2);
+    expect(forwarded).toEqual([[stats('p1', 0)], [stats('p1', 1)]]);
+    expect(relay.drops()['forward-failed']).toBeUndefined();
   });
 
   it('drops batches beyond the per-second rate and counts them', async () => {
@@ -307,16 +344,15 @@ describe('createRelay', () => {
     expect(relay.drops()['forged-invalidation']).toBe(1);
   });
 
-  it('forwards ended reports at once, without the coalescing delay, even with a message in flight', async () => {
-    const { release } = holdForwards();
+  it('forwards ended reports at once, with what waits, without the coalescing delay', async () => {
     await startRelay();
     reportsToHook([stats('p1', 0)]);
     await vi.advanceTimersByTimeAsync(RELAY_FLUSH_DELAY_MS);
+    reportsToHook([stats('p2', 0)]);
     const ended = { event: 'ended', pcId: 'p1', seq: 1, reason: 'pagehide' };
     reportsToHook([ended]);
-    // Handed to the extension messaging before the page's event returns: no timer runs first.
-    expect(forwarded).toEqual([[stats('p1', 0)], [ended]]);
-    release();
+    // Handed to the port before the page's event returns: no timer runs first.
+    expect(forwarded).toEqual([[stats('p1', 0)], [stats('p2', 0), ended]]);
   });
 
   it('counts a hook that stops answering its pings once, as hook-silent', async () => {
@@ -343,10 +379,9 @@ describe('createRelay', () => {
   });
 
   it('invalidates itself and stops the hook when forwarding fails with "Extension context invalidated"', async () => {
-    send.mockImplementation(((type: string) => {
-      if (type === 'getHookConfig') return Promise.resolve(CONFIG);
-      return Promise.reject(new Error('Extension context invalidated.'));
-    }) as unknown as typeof sendMessage);
+    fakeBrowser.runtime.connect = (() => {
+      throw new Error('Extension context invalidated.');
+    }) as unknown as typeof fakeBrowser.runtime.connect;
     const relay = await startRelay();
     reportsToHook([stats('p1', 0)]);
     await vi.advanceTimersByTimeAsync(RELAY_FLUSH_DELAY_MS);
@@ -355,16 +390,11 @@ describe('createRelay', () => {
   });
 
   it('counts a failed forward and keeps forwarding later reports', async () => {
-    let fail = true;
-    send.mockImplementation(((type: string, data: unknown) => {
-      if (type === 'getHookConfig') return Promise.resolve(CONFIG);
-      if (fail) {
-        fail = false;
-        return Promise.reject(new Error('Could not establish connection. Receiving end does not exist.'));
-      }
-      forwarded.push(data);
-      return Promise.resolve({ accepted: 1, rejected: 0 });
-    }) as unknown as typeof sendMessage);
+    let failures = 2; // the post and its retry on a fresh port
+    portPost = (batch) => {
+      if (failures-- > 0) throw new Error('Could not establish connection. Receiving end does not exist.');
+      forwarded.push(batch);
+    };
     const relay = await startRelay();
     reportsToHook([stats('p1', 0)]);
     await vi.advanceTimersByTimeAsync(RELAY_FLUSH_DELAY_MS);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { shapeStatsReport, toPlainStat } from '@/utils/webrtc/stats-shaper';
+import { createWantedStatsMemo, FULL_READ_EVERY, shapeStatsReport, toPlainStat, type StatsReportLike } from '@/utils/webrtc/stats-shaper';
 import { rtcStatSchema } from '@/utils/webrtc/report-schema';
 import { CALLER_STATS, statsReportOf } from './fake-peer-connection';
 
@@ -97,5 +97,73 @@ describe('toPlainStat', () => {
     const stat = toPlainStat(wide);
     expect(Object.keys(stat ?? {})).toHaveLength(200);
     expect(rtcStatSchema.safeParse(stat).success).toBe(true);
+  });
+});
+
+/** A recorded report that counts how it is read: full reads (forEach) and objects built by id (get). */
+function countingReport(stats: Record<string, unknown>[]): { report: StatsReportLike; map: Map<string, unknown>; fullReads: () => number; gets: () => number } {
+  const map = statsReportOf(stats);
+  let fullReads = 0;
+  let gets = 0;
+  const report: StatsReportLike = {
+    forEach: (callback) => {
+      fullReads++;
+      map.forEach((value) => callback(value));
+    },
+    get: (id) => {
+      gets++;
+      return map.get(id);
+    },
+    get size() {
+      return map.size;
+    },
+  };
+  return { report, map, fullReads: () => fullReads, gets: () => gets };
+}
+
+describe('shapeStatsReport with a memo of wanted ids', () => {
+  it('reads the whole report once, then builds only the wanted stats by id, with the same result', () => {
+    const { report, fullReads, gets } = countingReport(CALLER_STATS);
+    const memo = createWantedStatsMemo();
+    const first = shapeStatsReport(report, RTP, 300);
+    expect(shapeStatsReport(report, RTP, 300, undefined, memo)).toEqual(first);
+    expect(shapeStatsReport(report, RTP, 300, undefined, memo)).toEqual(first);
+    expect(fullReads()).toBe(2); // the memo-less read and the memo's first
+    expect(gets()).toBe(first.stats.length);
+    expect(first.stats.length).toBeLessThan(CALLER_STATS.length);
+  });
+
+  it.each([
+    ['the report grew (a new stream)', (map: Map<string, unknown>) => map.set('IT-new', { id: 'IT-new', type: 'inbound-rtp', timestamp: 2, kind: 'audio' })],
+    ['a remembered stat is gone and another took its place', (map: Map<string, unknown>) => {
+      const [id] = [...map.entries()].find(([, stat]) => (stat as { type: string }).type === 'outbound-rtp')!;
+      map.delete(id);
+      map.set('OT-new', { id: 'OT-new', type: 'outbound-rtp', timestamp: 2, kind: 'video' });
+    }],
+  ])('reads the whole report again when %s', (_name, change) => {
+    const { report, map, fullReads } = countingReport(CALLER_STATS);
+    const memo = createWantedStatsMemo();
+    shapeStatsReport(report, RTP, 300, undefined, memo);
+    change(map);
+    const { stats } = shapeStatsReport(report, RTP, 300, undefined, memo);
+    expect(fullReads()).toBe(2);
+    expect(stats.map((stat) => stat.id)).toEqual(shapeStatsReport(map, RTP, 300).stats.map((stat) => stat.id));
+  });
+
+  it('reads the whole report at least every FULL_READ_EVERY polls, so a stream replaced at the same size is found', () => {
+    const { report, fullReads } = countingReport(CALLER_STATS);
+    const memo = createWantedStatsMemo();
+    for (let poll = 0; poll < 1 + 2 * (FULL_READ_EVERY + 1); poll++) shapeStatsReport(report, RTP, 300, undefined, memo);
+    expect(fullReads()).toBe(3);
+  });
+
+  it('counts what the last full read left over the cap on every read by id', () => {
+    const all = new Set(CALLER_STATS.map((stat) => String(stat.type)));
+    const { report } = countingReport(CALLER_STATS);
+    const memo = createWantedStatsMemo();
+    shapeStatsReport(report, all, 5, undefined, memo);
+    const byId = shapeStatsReport(report, all, 5, undefined, memo);
+    expect(byId.stats).toHaveLength(5);
+    expect(byId.overCap).toBe(CALLER_STATS.length - 5);
   });
 });
