@@ -24,6 +24,8 @@ import type { CDPSession, Page } from 'playwright-core';
 import { startCallRig, stopCallRig, type CallRig } from '../../tests/e2e/support/call-rig';
 import { askBackground, configureExtension, connectionGroups, extensionHealth, extensionPage } from '../../tests/e2e/support/exporter-control';
 import { waitFor } from '../../tests/e2e/support/free-port';
+import { QUALITY_STAT_FIELDS } from '../../utils/quality/stat-fields';
+import { FULL_READ_INTERVAL_MS } from '../../utils/webrtc/stats-shaper';
 
 export interface PageCostOptions {
   extensionDir: string;
@@ -38,7 +40,7 @@ export interface PageCostOptions {
   log?: (line: string) => void;
 }
 
-type PhaseName = 'idle' | 'hook' | 'bare';
+type PhaseName = 'idle' | 'hook' | 'bare' | 'read';
 
 export interface PhaseMeasure {
   phase: PhaseName;
@@ -58,6 +60,8 @@ export interface PageCostResult {
   hookPerPollMs: number;
   /** Main-thread time one bare getStats() adds, ms. */
   barePerCallMs: number;
+  /** Main-thread time of a page script that reads the same wanted stats and fields per call and nothing else, ms: the floor. */
+  readPerCallMs: number;
   /** hookPerPollMs / barePerCallMs (target ≤ 1.2). */
   ratio: number;
   /** The same ratio per round, to show its spread. */
@@ -66,25 +70,55 @@ export interface PageCostResult {
   load: { start: number[]; end: number[] };
 }
 
-/** A page script that polls every connection of the loopback page, counting calls; a string so no bundler helper leaks in. */
-const BARE_POLLER_SCRIPT = `(() => {
-  if (window.__barePoller) return;
+/**
+ * A page script that polls every connection of the loopback page, counting calls; a string so no
+ * bundler helper leaks in. `read` false: a bare getStats() that reads nothing of its result. `read`
+ * true: the least any consumer of the quality fields does, the floor under the hook's cost: each
+ * call reads the wanted stats by id (a full forEach every FULL_READ_INTERVAL_MS, as the hook does) and copies
+ * their quality fields into plain objects, then drops them.
+ */
+function pollerScript(name: string, read: boolean): string {
+  return `(() => {
+  if (window.${name}) return;
+  const fields = ${JSON.stringify(QUALITY_STAT_FIELDS)};
+  const memo = new Map();
   let timer = null;
   let calls = 0;
+  let kept = 0;
+  function copy(value) {
+    const out = { id: value.id, type: value.type, timestamp: value.timestamp };
+    for (const key of fields[value.type]) { const v = value[key]; if (v !== undefined) out[key] = v; }
+    return out;
+  }
+  function readReport(pc, report) {
+    const m = memo.get(pc);
+    const out = [];
+    if (m && performance.now() - m.at < ${FULL_READ_INTERVAL_MS} && report.size === m.size) {
+      for (const id of m.ids) { const v = report.get(id); if (v) out.push(copy(v)); }
+    } else {
+      report.forEach((v) => { if (fields[v.type]) out.push(copy(v)); });
+      memo.set(pc, { ids: out.map((s) => s.id), size: report.size, at: performance.now() });
+    }
+    kept += out.length;
+  }
   async function tick() {
     const pcs = window.e2e.allPcs().filter((pc) => pc.connectionState !== 'closed');
     const pending = pcs.map((pc) => pc.getStats());
-    for (const p of pending) { await p; calls++; }
+    for (let i = 0; i < pending.length; i++) { const report = await pending[i]; ${read ? 'readReport(pcs[i], report);' : ''} calls++; }
   }
-  window.__barePoller = {
+  window.${name} = {
     start(ms) { if (timer === null) timer = setInterval(() => { void tick(); }, ms); },
     stop() { if (timer !== null) clearInterval(timer); timer = null; },
     calls: () => calls,
+    kept: () => kept,
   };
 })()`;
+}
 
-interface BarePollerWindow {
-  __barePoller: { start(ms: number): void; stop(): void; calls(): number };
+interface PagePoller {
+  start(ms: number): void;
+  stop(): void;
+  calls(): number;
 }
 
 async function taskSeconds(session: CDPSession): Promise<number> {
@@ -95,7 +129,7 @@ async function taskSeconds(session: CDPSession): Promise<number> {
 }
 
 /** Pooled cost per poll of one phase kind: (its task time − the idle rate × its length) / its polls, in ms. */
-export function costPerPoll(phases: PhaseMeasure[], kind: 'hook' | 'bare'): number {
+export function costPerPoll(phases: PhaseMeasure[], kind: Exclude<PhaseName, 'idle'>): number {
   const idle = phases.filter((p) => p.phase === 'idle');
   const idleRate = idle.reduce((s, p) => s + p.taskSeconds, 0) / idle.reduce((s, p) => s + p.seconds, 0);
   const mine = phases.filter((p) => p.phase === kind);
@@ -123,29 +157,33 @@ export async function measurePageCost(options: PageCostOptions): Promise<PageCos
     // One audio + video call: the report a meeting produces (25 stats objects per connection).
     await page.evaluate(() => window.startCall({ audio: true, video: true }));
     await waitFor(async () => (await connectionGroups(gateway)).length === 2, { timeoutMs: 30_000, what: 'two groups' });
-    await page.evaluate(BARE_POLLER_SCRIPT);
+    await page.evaluate(pollerScript('__barePoller', false));
+    await page.evaluate(pollerScript('__readPoller', true));
     const control = await extensionPage(browser);
     const session = await page.context().newCDPSession(page);
     // Thread ticks: the durations are the main thread's CPU time, so a task the shared machine
     // preempts is not counted longer (wall-clock ticks would charge the machine's load to it).
     await session.send('Performance.enable', { timeDomain: 'threadTicks' });
     const setCapture = (enabled: boolean) => askBackground(control, 'setOriginCapture', { origin: pages.origin, enabled });
-    const barePolls = () => page.evaluate(() => (window as unknown as BarePollerWindow).__barePoller.calls());
+    const poller = (phase: PhaseName) => (phase === 'bare' ? '__barePoller' : '__readPoller');
+    const pollerCall = (phase: PhaseName, method: 'start' | 'stop' | 'calls') =>
+      page.evaluate(([name, m, ms]) => (window as unknown as Record<string, PagePoller>)[name]![m](ms), [poller(phase), method, intervalMs] as const);
     const hookPolls = async () => (await extensionHealth(browser)).reportsAccepted;
 
     const phases: PhaseMeasure[] = [];
-    const kinds: PhaseName[] = ['idle', 'hook', 'bare'];
+    const kinds: PhaseName[] = ['idle', 'hook', 'bare', 'read'];
     for (let round = 0; round < rounds; round++) {
       for (let i = 0; i < kinds.length; i++) {
         const phase = kinds[(i + round) % kinds.length]!;
         await setCapture(phase === 'hook');
-        if (phase === 'bare') await page.evaluate((ms) => (window as unknown as BarePollerWindow).__barePoller.start(ms), intervalMs);
+        const pagePoller = phase === 'bare' || phase === 'read';
+        if (pagePoller) await pollerCall(phase, 'start');
         await page.waitForTimeout(settleMs);
-        const count = phase === 'hook' ? hookPolls : phase === 'bare' ? barePolls : async () => 0;
+        const count = phase === 'hook' ? hookPolls : pagePoller ? async () => Number(await pollerCall(phase, 'calls')) : async () => 0;
         const [task0, polls0, t0] = [await taskSeconds(session), await count(), performance.now()];
         await page.waitForTimeout(phaseSeconds * 1_000);
         const [task1, polls1, t1] = [await taskSeconds(session), await count(), performance.now()];
-        if (phase === 'bare') await page.evaluate(() => (window as unknown as BarePollerWindow).__barePoller.stop());
+        if (pagePoller) await pollerCall(phase, 'stop');
         const measure = { phase, round, seconds: (t1 - t0) / 1_000, taskSeconds: task1 - task0, polls: polls1 - polls0 };
         phases.push(measure);
         log(`round ${round} ${phase}: ${(1_000 * measure.taskSeconds).toFixed(1)} ms of main-thread tasks in ${measure.seconds.toFixed(1)} s, ${measure.polls} polls (load ${os.loadavg()[0]!.toFixed(2)})`);
@@ -154,6 +192,7 @@ export async function measurePageCost(options: PageCostOptions): Promise<PageCos
     await session.detach().catch(() => {});
     const hookPerPollMs = costPerPoll(phases, 'hook');
     const barePerCallMs = costPerPoll(phases, 'bare');
+    const readPerCallMs = costPerPoll(phases, 'read');
     const roundRatios = [...Array(rounds).keys()].map((round) => {
       const mine = phases.filter((p) => p.round === round);
       return costPerPoll(mine, 'hook') / costPerPoll(mine, 'bare');
@@ -164,6 +203,7 @@ export async function measurePageCost(options: PageCostOptions): Promise<PageCos
       phases,
       hookPerPollMs,
       barePerCallMs,
+      readPerCallMs,
       ratio: hookPerPollMs / barePerCallMs,
       roundRatios,
       load: { start: loadStart, end: os.loadavg() },

@@ -3,11 +3,18 @@ import type { HookConfig } from '../messaging/hook-config';
 import type { Settings } from '../settings/settings-schema';
 import { QUALITY_STAT_FIELDS } from '../quality/stat-fields';
 
+/**
+ * Longest wait, ms, of a snapshot in the hook before it is handed to the relay (when the push
+ * interval allows): reports reach the background and the popup at most this late.
+ */
+export const HOOK_REPORT_INTERVAL_CAP_MS = 1_000;
+
 /** What the hook in a frame at `url` is told: only capture switches and limits, nothing secret. */
 export function hookConfigFor(settings: Settings, url: string): HookConfig {
   return {
     enabled: decideCapture(url, settings).enabled,
     intervalMs: settings.intervalMs,
+    reportIntervalMs: Math.max(settings.intervalMs, Math.min(settings.pushIntervalMs, HOOK_REPORT_INTERVAL_CAP_MS)),
     ...statsSelection(settings),
     failedConnectionTimeoutMs: settings.reliability.failedConnectionTimeoutMs,
     maxStatsPerReport: settings.reliability.maxStatsPerReport,

@@ -74,6 +74,8 @@ interface LiveConnection {
   ssrcs: SsrcAdmission;
   /** ssrcs.refused() at the previous push, so only the new refusals are counted. */
   refusedSsrcs: number;
+  /** When its latest snapshot was taken (Unix ms): the next one is never dated earlier. */
+  lastAt: number;
 }
 
 const RTP_TYPES = new Set(['inbound-rtp', 'outbound-rtp']);
@@ -203,7 +205,11 @@ export function createReportProcessor(deps: ReportProcessorDeps) {
     const { entry, evicted } = upserted;
     if (evicted.length) deleteGroups(evicted);
     accepted++;
-    const at = deps.now();
+    // When the snapshot was taken: the hook holds snapshots up to its report interval and sends them
+    // together, saying how long each waited. Never before the connection's previous snapshot, so a
+    // forged or skewed heldMs cannot make a window run backwards.
+    const previous = live.get(entry.groupId);
+    const at = Math.max(deps.now() - (report.heldMs ?? 0), previous?.lastAt ?? Number.NEGATIVE_INFINITY);
     deps.history.record(entry.groupId, stats, at);
 
     let connection = live.get(entry.groupId);
@@ -223,10 +229,12 @@ export function createReportProcessor(deps: ReportProcessorDeps) {
         droppedStreams: 0,
         ssrcs: createSsrcAdmission(),
         refusedSsrcs: 0,
+        lastAt: at,
       };
       live.set(entry.groupId, connection);
     }
     connection.window.add(stats, at);
+    connection.lastAt = at;
     // A page can claim any number of SSRCs: those past the window's cap are left out, and shown.
     const droppedStreams = connection.window.droppedStreams();
     if (droppedStreams > connection.droppedStreams) deps.drops.count('quality-streams-over-cap', droppedStreams - connection.droppedStreams);

@@ -8,6 +8,14 @@ import { statsTypeSchema } from '../settings/settings-schema';
 export const hookConfigSchema = z.object({
   enabled: z.boolean(),
   intervalMs: z.number().int().min(250).max(600_000),
+  /**
+   * How often the hook hands its reports to the relay, ms: the snapshots of the polls in between
+   * wait and leave together, every one of them (a connection's first snapshot and `ended` leave at
+   * once). Absent: every poll. Set by hookConfigFor to the poll interval, raised towards the push
+   * interval up to 1 s (HOOK_REPORT_INTERVAL_CAP_MS): each message across the page/extension boundary
+   * costs the page's main thread more than the snapshots it carries (docs/benchmarks.md).
+   */
+  reportIntervalMs: z.number().int().min(250).max(600_000).optional(),
   statsTypes: z.array(statsTypeSchema),
   failedConnectionTimeoutMs: z.number().int().min(1_000),
   maxStatsPerReport: z.number().int().min(1),

@@ -90,6 +90,9 @@ export function createConnectionPoller(deps: ConnectionPollerDeps): ConnectionPo
   const idPrefix = `${deps.random().toString(36).slice(2, 10)}-`;
   let nextId = 0;
   let pendingEnded: HookReport[] = [];
+  // Snapshots waiting for the next send (config.reportIntervalMs), with when each was taken; every one leaves, in order.
+  let held: { report: StatsReport; at: number }[] = [];
+  let lastSentAt = Number.NEGATIVE_INFINITY;
   let config: HookConfig | null = null;
   let wanted: ReadonlySet<string> = new Set();
   let fields: ReadonlyMap<string, readonly string[]> | undefined;
@@ -142,13 +145,23 @@ export function createConnectionPoller(deps: ConnectionPollerDeps): ConnectionPo
     pendingEnded.push({ event: 'ended', pcId: entry.id, seq: entry.seq++, reason });
   }
 
-  function flushEnded(): void {
-    const batch = pendingEnded;
+  /** Sends the held snapshots and the waiting `ended` reports now (page going away, relay stopped us...). */
+  function flushAll(): void {
+    const now = deps.now();
+    // How long each waited, so the background dates it when it was taken, not when it arrived.
+    const batch: HookReport[] = held.map(({ report, at }) => {
+      const heldMs = Math.min(HOOK_LIMITS.maxHeldMs, Math.max(0, Math.round(now - at)));
+      if (heldMs > 0) report.heldMs = heldMs;
+      return report;
+    });
+    batch.push(...pendingEnded);
+    held = [];
     pendingEnded = [];
     if (batch.length > 0) send(batch);
   }
 
   function send(batch: HookReport[]): void {
+    lastSentAt = deps.now();
     for (let start = 0; start < batch.length; start += HOOK_LIMITS.maxReportsPerBatch) {
       const part = batch.slice(start, start + HOOK_LIMITS.maxReportsPerBatch);
       if (deps.send(part)) unanswered++;
@@ -157,7 +170,7 @@ export function createConnectionPoller(deps: ConnectionPollerDeps): ConnectionPo
   }
 
   function updateTimer(): void {
-    const wantMs = !stopped && config?.enabled && (entries.size > 0 || pendingEnded.length > 0) ? config.intervalMs : 0;
+    const wantMs = !stopped && config?.enabled && (entries.size > 0 || pendingEnded.length > 0 || held.length > 0) ? config.intervalMs : 0;
     if (timer !== undefined && timerMs === wantMs) return;
     if (timer !== undefined) deps.clearInterval(timer);
     timer = undefined;
@@ -216,38 +229,44 @@ export function createConnectionPoller(deps: ConnectionPollerDeps): ConnectionPo
     if (ready.length > current.maxConnections) drops.count('connection-limit', ready.length - current.maxConnections);
     // Started together, awaited one by one: no Promise.all, which a page can replace.
     const polls = ready.slice(0, current.maxConnections).map(([entry, pc]) => poll(entry, pc, current));
-    const reports: HookReport[] = [];
+    let urgent = pendingEnded.length > 0;
     for (const pending of polls) {
-      const report = await pending;
-      if (report) reports.push(report);
+      const polled = await pending;
+      if (!polled) continue;
+      held.push({ report: polled.report, at: polled.at });
+      // A new connection's first snapshot goes at once: its group appears without waiting.
+      urgent ||= polled.first;
     }
-    // Connections that ended while getStats() ran are in pendingEnded by now.
-    const batch = [...pendingEnded, ...reports];
-    pendingEnded = [];
-    if (batch.length > 0) send(batch);
+    // Connections that ended while getStats() ran are in pendingEnded by now; they follow their last snapshots.
+    urgent ||= pendingEnded.length > 0;
+    const due = deps.now() - lastSentAt >= (current.reportIntervalMs ?? current.intervalMs) - current.intervalMs / 2;
+    if (urgent || due || held.length >= HOOK_LIMITS.maxReportsPerBatch) flushAll();
     updateTimer();
   }
 
-  async function poll(entry: Entry, pc: RTCPeerConnection, current: HookConfig): Promise<StatsReport | null> {
+  async function poll(entry: Entry, pc: RTCPeerConnection, current: HookConfig): Promise<{ report: StatsReport; first: boolean; at: number } | null> {
     entry.inFlight = true;
     const id = entry.id;
     try {
-      const report = (await deps.native.getStats(pc)) as StatsReportLike;
-      const shaped = shapeStatsReport(report, wanted, current.maxStatsPerReport, fields, entry.memo);
+      const native = (await deps.native.getStats(pc)) as StatsReportLike;
+      const at = deps.now();
+      const shaped = shapeStatsReport(native, wanted, current.maxStatsPerReport, fields, entry.memo, at);
       if (shaped.overCap > 0) drops.count('stats-over-cap', shaped.overCap);
       if (shaped.malformed > 0) drops.count('stats-malformed', shaped.malformed);
       // Ended or suspended while getStats() ran: a late snapshot would revive it.
       if (entry.ended || entry.id !== id) return null;
       const state = deps.native.readState(pc);
       if (!entry.live && shaped.stats.some((stat) => RTP_TYPES.has(stat.type))) entry.live = true;
+      const first = !entry.reported;
       entry.reported = true;
-      return {
+      const report: StatsReport = {
         event: 'stats',
         pcId: entry.id,
         seq: entry.seq++,
         state: state !== undefined && KNOWN_STATES.has(state) ? (state as ConnectionState) : 'new',
         stats: shaped.stats,
       };
+      return { report, first, at };
     } catch {
       drops.count('get-stats-failed');
       return null;
@@ -267,6 +286,11 @@ export function createConnectionPoller(deps: ConnectionPollerDeps): ConnectionPo
     configure(next) {
       if (stopped) return;
       config = next;
+      if (!next.enabled && held.length > 0) {
+        // Capture was switched off: snapshots taken before must not revive groups the background ends.
+        drops.count('held-on-disable', held.length);
+        held = [];
+      }
       wanted = new Set(next.statsTypes);
       fields = next.statsFields ? new Map(Object.entries(next.statsFields)) : undefined;
       // Other types or a lower cap: the remembered ids are the old selection's.
@@ -277,7 +301,7 @@ export function createConnectionPoller(deps: ConnectionPollerDeps): ConnectionPo
     },
     endAll(reason) {
       for (const entry of entries) end(entry, reason);
-      flushEnded();
+      flushAll();
       updateTimer();
     },
     suspend() {
@@ -289,14 +313,14 @@ export function createConnectionPoller(deps: ConnectionPollerDeps): ConnectionPo
         entry.stuckSince = undefined;
       }
       config = null;
-      flushEnded();
+      flushAll();
       updateTimer();
     },
     retire() {
       for (const entry of entries) end(entry, 'stopped');
       stopped = true;
       config = null;
-      flushEnded();
+      flushAll();
       updateTimer();
     },
     acknowledged() {

@@ -24,8 +24,11 @@ export function readHookConfig(value: unknown): HookConfig | null {
   }
   const statsFields = readStatsFields(input.statsFields);
   if (statsFields === null) return null;
+  const { reportIntervalMs } = input;
+  if (reportIntervalMs !== undefined && !isIntIn(reportIntervalMs, HOOK_LIMITS.minIntervalMs, HOOK_LIMITS.maxIntervalMs)) return null;
   return {
     ...(statsFields ? { statsFields } : {}),
+    ...(reportIntervalMs !== undefined ? { reportIntervalMs } : {}),
     enabled,
     intervalMs,
     // The settings schema owns the list of valid types; an unknown one simply never matches.

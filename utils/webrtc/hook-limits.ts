@@ -28,6 +28,8 @@ export const HOOK_LIMITS = {
   maxStatsTypes: 32,
   /** Most reports the hook puts in one hookReports message; the relay rejects bigger batches. */
   maxReportsPerBatch: 50,
+  /** Longest `heldMs` a snapshot may carry (MAX_HELD_MS). */
+  maxHeldMs: 10_000,
   /** hookReports messages left unanswered after which the hook stops polling until the relay answers. */
   maxUnansweredBatches: 3,
 } as const;

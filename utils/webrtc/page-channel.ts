@@ -1,4 +1,5 @@
 import type { PagePrimitives } from './page-primitives';
+import { MAX_BATCH_BYTES } from './report-batch-validator';
 
 /**
  * The page hook (MAIN world) <-> relay (isolated world) channel.
@@ -34,8 +35,8 @@ export const OFFER_EVENT = `${PAGE_CHANNEL_NAMESPACE}/offer`;
  * ask too and learn that the extension is there, but nothing it dispatches changes what the hook does.
  */
 export const PROBE_EVENT = `${PAGE_CHANNEL_NAMESPACE}/probe`;
-/** Longest message detail the relay reads; longer ones are dropped unparsed. */
-export const MAX_CHANNEL_MESSAGE_CHARS = 2_000_000;
+/** Longest message detail the relay reads; longer ones are dropped unparsed (and counted `rejected-too-large`). */
+export const MAX_CHANNEL_MESSAGE_CHARS = MAX_BATCH_BYTES;
 /** How often the relay checks that the hook still answers (ping/pong), in ms. */
 export const HEARTBEAT_MS = 5_000;
 

@@ -5,15 +5,10 @@ import { onMessage, sendMessage } from '../messaging/extension-protocol';
 import { HEARTBEAT_MS, openRelayChannel, type HookMessage } from './page-channel';
 import { createDropCounter } from '../resilience/drop-counter';
 import { createLifecycle } from '../lifecycle/lifecycle-manager';
-import { MAX_BATCH_BYTES, MAX_REPORTS_PER_BATCH, validateHookBatch } from './report-batch-validator';
-import { createReportCoalescer } from './report-coalescer';
+import { validateHookBatch } from './report-batch-validator';
 import { readHookConfig } from './hook-config-guard';
 import { createReportPortClient, REPORT_PORT_NAME, type PortLike } from '../messaging/report-port';
 
-/** Delay between the first waiting report and its forwarding: reports arriving meanwhile coalesce. */
-export const RELAY_FLUSH_DELAY_MS = 100;
-/** Connections whose reports may wait in the relay at once. */
-export const RELAY_MAX_PENDING = 200;
 /** hookReports messages the relay validates per second; the rest are dropped unread. */
 export const RELAY_MAX_BATCHES_PER_SECOND = 40;
 /** Heartbeats in a row the hook may leave unanswered before the relay says the page blocked it. */
@@ -22,28 +17,23 @@ export const RELAY_MISSED_PONGS = 3;
 const MAX_HOOK_DROP_REASONS = 32;
 /** How long the relay gathers its drop counts before telling the background (only when it dropped something). */
 export const RELAY_DROPS_REPORT_DELAY_MS = 5_000;
-/** Counted for diagnostics but not losses: a newer report of the same connection replaced them. */
-const SUPERSEDED = new Set(['relay-coalesced', 'relay-stale-report']);
 /** getHookConfig attempts (backoff from 500 ms, capped at 30 s) before waiting for hookConfigChanged. */
 const CONFIG_ATTEMPTS = 8;
 
 /** A running relay, as tests and diagnostics see it. */
 export interface Relay {
-  /** Rejected, dropped and coalesced reports, by reason. */
+  /** Rejected and dropped reports, by reason. */
   drops(): Record<string, number>;
   /** The config the hook was given, or null before the background answered. */
   config(): HookConfig | null;
-  /** Reports waiting to be forwarded. */
-  pending(): number;
 }
 
 /**
  * Starts the relay in an isolated content script: opens the private channel to the page hook
  * (page-channel.ts), gets the hook config from the background and hands it to the hook once
- * paired, validates every hookReports batch and forwards the valid reports on the frame's
- * report port (report-port.ts), coalesced per connection for {@link RELAY_FLUSH_DELAY_MS} —
- * except `ended` reports, which leave at once (on pagehide the document is gone before any
- * timer fires). Pings the hook every
+ * paired, validates every hookReports batch and posts the valid reports at once on the frame's
+ * report port (report-port.ts): the hook batches them over its report interval, so nothing waits
+ * here (on pagehide the document is gone before any timer would fire). Pings the hook every
  * {@link HEARTBEAT_MS}; the hook's answers carry its drop counts, which go to the background
  * with the relay's own (`hook-<reason>`), and a hook that stops answering is counted as
  * `hook-silent` (a page broke something the hook relies on).
@@ -56,9 +46,7 @@ export interface Relay {
  */
 export function createRelay(ctx: ContentScriptContext, win: Window = window): Relay {
   const drops = createDropCounter({
-    onCount: (reason) => {
-      if (!SUPERSEDED.has(reason)) scheduleDropsReport();
-    },
+    onCount: () => scheduleDropsReport(),
   });
   let dropsReported: Record<string, number> = {};
   let dropsReportScheduled = false;
@@ -70,12 +58,10 @@ export function createRelay(ctx: ContentScriptContext, win: Window = window): Re
     timers.setTimeout(() => {
       if (contextAlive()) run();
     }, ms);
-  const queue = createReportCoalescer({ maxPending: RELAY_MAX_PENDING, drops });
   const reportPort = createReportPortClient(() => browser.runtime.connect({ name: REPORT_PORT_NAME }) as PortLike);
   const hookDropsSeen = new Map<string, number>();
   let config: HookConfig | null = null;
   let stopped = false;
-  let flushScheduled = false;
   let windowStart = 0;
   let batchesInWindow = 0;
   let awaitingPong = false;
@@ -179,34 +165,15 @@ export function createRelay(ctx: ContentScriptContext, win: Window = window): Re
       drops.count(`rejected-${result.reason}`);
       return;
     }
-    queue.add(result.reports);
-    // An ended connection's group is deleted by the background; on pagehide this is the last
-    // chance to say so, so it goes now, not after the coalescing delay or the message in flight.
-    if (result.reports.some((item) => item.report.event === 'ended')) flush(true);
-    else scheduleFlush();
-  }
-
-  function scheduleFlush(): void {
-    if (flushScheduled || queue.size() === 0 || !contextAlive()) return;
-    flushScheduled = true;
-    later(() => flush(false), RELAY_FLUSH_DELAY_MS);
-  }
-
-  /** Posts the waiting reports (urgent: everything now, in batches; otherwise one batch, the rest after the delay). */
-  function flush(urgent: boolean): void {
-    if (!urgent) flushScheduled = false;
-    while (contextAlive()) {
-      const batch = queue.take(MAX_REPORTS_PER_BATCH, MAX_BATCH_BYTES);
-      if (batch.length === 0) return;
-      try {
-        reportPort.post(batch);
-      } catch (error) {
-        drops.count('forward-failed', batch.length);
-        if (isInvalidated(error)) return;
-      }
-      if (!urgent) break;
+    if (result.reports.length === 0) return;
+    // Posted at once, in the page's event: the hook already gathered this batch over its report
+    // interval, and an `ended` posted now reaches the background even when the document is going.
+    try {
+      reportPort.post(result.reports);
+    } catch (error) {
+      drops.count('forward-failed', result.reports.length);
+      isInvalidated(error);
     }
-    scheduleFlush();
   }
 
   async function fetchConfig(attempt: number): Promise<void> {
@@ -231,7 +198,7 @@ export function createRelay(ctx: ContentScriptContext, win: Window = window): Re
     const delta: Record<string, number> = {};
     for (const [reason, value] of Object.entries(current)) {
       const fresh = value - (dropsReported[reason] ?? 0);
-      if (fresh > 0 && !SUPERSEDED.has(reason)) delta[reason] = fresh;
+      if (fresh > 0) delta[reason] = fresh;
     }
     if (Object.keys(delta).length === 0) return;
     try {
@@ -280,7 +247,6 @@ export function createRelay(ctx: ContentScriptContext, win: Window = window): Re
   return {
     drops: () => drops.snapshot(),
     config: () => config,
-    pending: () => queue.size(),
   };
 }
 

@@ -4,18 +4,16 @@ import * as limits from './report-limits';
 
 /** Most reports the relay accepts in one hookReports message from the page. */
 export const MAX_REPORTS_PER_BATCH = 100;
-/** Most bytes (as JSON) of one hookReports message from the page. */
+/**
+ * Most characters of one message from the page (its JSON text, so also the most bytes of the
+ * reports it carries); the page channel drops longer ones unparsed, so the relay never
+ * serializes a report again to measure it.
+ */
 export const MAX_BATCH_BYTES = 1_000_000;
 
-/** A validated report with its serialized size, for the relay's size-bounded forwarding. */
-export interface SizedReport {
-  report: HookReport;
-  bytes: number;
-}
-
 export type BatchValidation =
-  | { ok: true; reports: SizedReport[] }
-  | { ok: false; reason: 'not-array' | 'too-many' | 'too-large' | 'invalid'; detail?: string };
+  | { ok: true; reports: HookReport[] }
+  | { ok: false; reason: 'not-array' | 'too-many' | 'invalid'; detail?: string };
 
 const STATES: ReadonlySet<string> = new Set(CONNECTION_STATES);
 const REASONS: ReadonlySet<string> = new Set(limits.END_REASONS);
@@ -25,7 +23,7 @@ class Invalid extends Error {}
 
 /**
  * Validates one hookReports message from the page (which can forge it), in the relay. Cheap
- * checks first (array, count, serialized size), then every report must match the report schema
+ * checks first (array, count; the page channel bounded its size), then every report must match the report schema
  * (report-schema.ts, whose rules this mirrors without zod: zod and its schemas would load into
  * every captured frame, ~1 MB of heap each; the background validates again with zod anyway), or
  * the batch is rejected whole. Returns fresh objects holding only the known report keys, each
@@ -34,16 +32,8 @@ class Invalid extends Error {}
 export function validateHookBatch(data: unknown): BatchValidation {
   if (!Array.isArray(data)) return { ok: false, reason: 'not-array' };
   if (data.length > MAX_REPORTS_PER_BATCH) return { ok: false, reason: 'too-many' };
-  const sizes: number[] = [];
-  let total = 0;
-  for (const item of data as unknown[]) {
-    const bytes = jsonLength(item);
-    total += bytes;
-    if (total > MAX_BATCH_BYTES) return { ok: false, reason: 'too-large' };
-    sizes.push(bytes);
-  }
   try {
-    return { ok: true, reports: (data as unknown[]).map((item, index) => ({ report: readReport(item), bytes: sizes[index] ?? 0 })) };
+    return { ok: true, reports: (data as unknown[]).map(readReport) };
   } catch (error) {
     if (error instanceof Invalid) return { ok: false, reason: 'invalid', detail: error.message };
     throw error;
@@ -67,12 +57,17 @@ function readReport(value: unknown): HookReport {
   if (typeof state !== 'string' || !STATES.has(state)) throw new Invalid('state: not a connection state');
   const stats = input.stats;
   if (!Array.isArray(stats) || stats.length > limits.MAX_STATS_PER_REPORT_CEILING) throw new Invalid(`stats: an array of at most ${limits.MAX_STATS_PER_REPORT_CEILING}`);
+  const heldMs = input.heldMs;
+  if (heldMs !== undefined && (typeof heldMs !== 'number' || !Number.isSafeInteger(heldMs) || heldMs < 0 || heldMs > limits.MAX_HELD_MS)) {
+    throw new Invalid(`heldMs: an integer from 0 to ${limits.MAX_HELD_MS}`);
+  }
   return {
     event,
     pcId,
     seq,
     state: state as Extract<HookReport, { event: 'stats' }>['state'],
     stats: (stats as unknown[]).map(readStat),
+    ...(heldMs !== undefined ? { heldMs } : {}),
   };
 }
 
@@ -128,13 +123,4 @@ function setOwn(target: Record<string, unknown>, key: string, value: unknown): v
 function record(value: unknown, what: string): Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Invalid(`${what}: an object`);
   return value as Record<string, unknown>;
-}
-
-function jsonLength(value: unknown): number {
-  try {
-    // Cycles, BigInt or a throwing getter: nothing the schema would accept anyway.
-    return JSON.stringify(value)?.length ?? Number.POSITIVE_INFINITY;
-  } catch {
-    return Number.POSITIVE_INFINITY;
-  }
 }

@@ -14,5 +14,11 @@ export const MAX_STAT_KEY_LENGTH = 64;
 export const MAX_FIELDS_PER_STAT = 200;
 /** Hard ceiling on stats objects in one report, whatever the settings say. */
 export const MAX_STATS_PER_REPORT_CEILING = 5_000;
+/**
+ * Longest a stats snapshot may say it waited in the hook before it was sent (`heldMs`), ms. The
+ * hook holds snapshots for its report interval (1 s at most as configured); the background dates
+ * a snapshot by its arrival minus this, never earlier than the connection's previous one.
+ */
+export const MAX_HELD_MS = 10_000;
 /** Why the hook ended a connection. */
 export const END_REASONS = ['closed', 'failed-timeout', 'pagehide', 'stopped', 'collected'] as const;

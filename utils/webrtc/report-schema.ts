@@ -3,13 +3,14 @@ import { CONNECTION_STATES } from './connection-states';
 import {
   END_REASONS,
   MAX_FIELDS_PER_STAT,
+  MAX_HELD_MS,
   MAX_PC_ID_LENGTH,
   MAX_STAT_KEY_LENGTH,
   MAX_STAT_STRING_LENGTH,
   MAX_STATS_PER_REPORT_CEILING,
 } from './report-limits';
 
-export { MAX_PC_ID_LENGTH, MAX_STAT_STRING_LENGTH, MAX_FIELDS_PER_STAT, MAX_STATS_PER_REPORT_CEILING } from './report-limits';
+export { MAX_PC_ID_LENGTH, MAX_STAT_STRING_LENGTH, MAX_FIELDS_PER_STAT, MAX_STATS_PER_REPORT_CEILING, MAX_HELD_MS } from './report-limits';
 
 const statValueSchema = z.union([
   z.number(),
@@ -47,6 +48,8 @@ export const hookReportSchema = z.discriminatedUnion('event', [
     seq: z.number().int().nonnegative(),
     state: connectionStateSchema,
     stats: z.array(rtcStatSchema).max(MAX_STATS_PER_REPORT_CEILING),
+    /** How long the snapshot waited in the hook before it was sent, ms (absent: not held). */
+    heldMs: z.number().int().min(0).max(MAX_HELD_MS).optional(),
   }),
   z.object({
     event: z.literal('ended'),

@@ -20,11 +20,14 @@ export interface StatsReportLike {
 }
 
 /**
- * How many polls in a row may read a connection's wanted stats by id before a full read looks
- * for new ones anyway (a stream replaced by another of the same count, which leaves the report's
- * size alone). A full read also happens whenever the size changes or a remembered id is gone.
+ * How long, ms, a connection's wanted stats may be read by id before a full read looks for new
+ * ones anyway (a wanted stat that appeared as an unwanted one went, which leaves the report's
+ * size and the remembered ids alone). A full read also happens whenever the size changes or a
+ * remembered id is gone. Time, not a count of polls: a full read builds all ~25 stats objects of
+ * an audio + video report, as much main-thread time as ~5 reads by id, so at a 250 ms poll a
+ * count of 5 spent more on full reads than on the reads by id (page profile, docs/benchmarks.md).
  */
-export const FULL_READ_EVERY = 5;
+export const FULL_READ_INTERVAL_MS = 10_000;
 
 /**
  * What the last full read of one connection's report found: the ids of its wanted stats. Why:
@@ -37,15 +40,15 @@ export interface WantedStatsMemo {
   ids: string[];
   /** The report's size at the last full read. */
   size: number;
-  /** Reads by id since the last full read. */
-  byId: number;
+  /** When the last full read happened (the poller's clock), ms. */
+  fullReadAt: number;
   /** What the last full read left out over the cap; counted again on reads by id. */
   overCap: number;
 }
 
 /** A memo that makes the next read a full one. */
 export function createWantedStatsMemo(): WantedStatsMemo {
-  return { ids: [], size: -1, byId: 0, overCap: 0 };
+  return { ids: [], size: -1, fullReadAt: 0, overCap: 0 };
 }
 
 /**
@@ -60,9 +63,10 @@ export function shapeStatsReport(
   maxStats: number,
   fields?: ReadonlyMap<string, readonly string[]>,
   memo?: WantedStatsMemo,
+  now = 0,
 ): ShapedStats {
   if (memo) {
-    const known = readById(report, wanted, fields, memo);
+    const known = readById(report, wanted, fields, memo, now);
     if (known) return known;
   }
   const stats: RtcStat[] = [];
@@ -86,7 +90,7 @@ export function shapeStatsReport(
   if (memo) {
     memo.ids = stats.map((stat) => stat.id);
     memo.size = typeof report.size === 'number' ? report.size : -1;
-    memo.byId = 0;
+    memo.fullReadAt = now;
     memo.overCap = overCap;
   }
   return { stats, overCap, malformed };
@@ -94,16 +98,17 @@ export function shapeStatsReport(
 
 /**
  * The memo's stats read by id, or null when a full read is due: no usable memo, the report's
- * size changed, {@link FULL_READ_EVERY} reads by id in a row, or a remembered id is gone or
- * changed type or shape.
+ * size changed, {@link FULL_READ_INTERVAL_MS} passed since the last full read, or a remembered id
+ * is gone or changed type or shape.
  */
 function readById(
   report: StatsReportLike,
   wanted: ReadonlySet<string>,
   fields: ReadonlyMap<string, readonly string[]> | undefined,
   memo: WantedStatsMemo,
+  now: number,
 ): ShapedStats | null {
-  if (memo.ids.length === 0 || memo.byId >= FULL_READ_EVERY || typeof report.get !== 'function' || report.size !== memo.size) return null;
+  if (memo.ids.length === 0 || now - memo.fullReadAt >= FULL_READ_INTERVAL_MS || typeof report.get !== 'function' || report.size !== memo.size) return null;
   const stats: RtcStat[] = [];
   for (const id of memo.ids) {
     const value = report.get(id) as { type?: unknown } | undefined;
@@ -112,7 +117,6 @@ function readById(
     if (!stat) return null;
     stats.push(stat);
   }
-  memo.byId++;
   return { stats, overCap: memo.overCap, malformed: 0 };
 }
 

@@ -39,6 +39,8 @@ function createProcessorUnderTest(options: {
   drops: ReturnType<typeof createDropCounter>;
   outbox: { put: ReturnType<typeof vi.fn>; remove: ReturnType<typeof vi.fn> };
   admit?: (tabId: number) => boolean;
+  /** Receives the time of every snapshot added to a quality window. */
+  windowAdds?: number[];
 }) {
   const { now, drops } = options;
   const settings = defaultSettings();
@@ -53,7 +55,15 @@ function createProcessorUnderTest(options: {
       drops,
     }),
     exportState,
-    createWindow: () => createQualityWindow({ thresholds: () => settings.quality }),
+    createWindow: () => {
+      const window = createQualityWindow({ thresholds: () => settings.quality });
+      const add = window.add;
+      window.add = (stats, at) => {
+        options.windowAdds?.push(at);
+        add(stats, at);
+      };
+      return window;
+    },
     history: createQualityHistory({ maxPointsPerGroup: 10, maxGroups: 100 }),
     drops,
     settings: () => settings,
@@ -266,6 +276,23 @@ describe('report processor push cadence and call identity', () => {
   });
   afterEach(() => {
     vi.useRealTimers();
+  });
+
+  it('dates snapshots that waited in the hook by when they were taken, and never before the previous one', () => {
+    const windowAdds: number[] = [];
+    const { processor } = createProcessorUnderTest({ now: () => now, drops, outbox, windowAdds });
+    const start = now;
+    const held = (seq: number, heldMs?: number): InboundReport => {
+      const item = statsReport(1, 'pc', 'connected', samples[seq % 2]!);
+      return { ...item, report: { ...item.report, seq, ...(heldMs !== undefined ? { heldMs } : {}) } } as InboundReport;
+    };
+    processor.process(held(0));
+    now += 1_000;
+    // Four 250 ms polls sent together, as the hook does at a 250 ms poll and a 1 s report interval.
+    for (const [seq, heldMs] of [[1, 750], [2, 500], [3, 250], [4, undefined]] as const) processor.process(held(seq, heldMs));
+    // A page claiming its snapshot waited 10 s: dated no earlier than the one before it.
+    processor.process(held(5, 10_000));
+    expect(windowAdds.map((at) => at - start)).toEqual([0, 250, 500, 750, 1_000, 1_000]);
   });
 
   it('tracks a never-connected connection without RTP but gives it no group', () => {

@@ -71,4 +71,14 @@ describe('hookConfigFor', () => {
     expect(config.statsTypes).toEqual(settings.statsTypes);
     expect(config.statsFields).toBeUndefined();
   });
+
+  it.each([
+    ['the poll interval when it is 1 s or more', 2_000, 10_000, 2_000],
+    ['1 s at a 250 ms poll and a 10 s push', 250, 10_000, 1_000],
+    ['the push interval when it is under 1 s', 250, 500, 500],
+    ['every poll when the push is as fast as the poll', 250, 250, 250],
+  ])('hands reports to the relay at %s', (_name, intervalMs, pushIntervalMs, reportIntervalMs) => {
+    const settings = settingsSchema.parse({ intervalMs, pushIntervalMs });
+    expect(hookConfigFor(settings, 'https://teams.microsoft.com/').reportIntervalMs).toBe(reportIntervalMs);
+  });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { HOOK_LIMITS } from '@/utils/webrtc/hook-limits';
 import {
   MAX_FIELDS_PER_STAT,
+  MAX_HELD_MS,
   MAX_PC_ID_LENGTH,
   MAX_STATS_PER_REPORT_CEILING,
   MAX_STAT_STRING_LENGTH,
@@ -15,6 +16,7 @@ describe('HOOK_LIMITS', () => {
     expect(HOOK_LIMITS.maxStatStringLength).toBe(MAX_STAT_STRING_LENGTH);
     expect(HOOK_LIMITS.maxFieldsPerStat).toBe(MAX_FIELDS_PER_STAT);
     expect(HOOK_LIMITS.maxStatsPerReportCeiling).toBe(MAX_STATS_PER_REPORT_CEILING);
+    expect(HOOK_LIMITS.maxHeldMs).toBe(MAX_HELD_MS);
     // pcIds are prefix (9) + base36 counter: far below the schema's limit.
     expect(9 + Number.MAX_SAFE_INTEGER.toString(36).length).toBeLessThanOrEqual(MAX_PC_ID_LENGTH);
   });

@@ -413,6 +413,59 @@ describe('createPeerConnectionHook', () => {
   });
 });
 
+describe('createPeerConnectionHook with a report interval', () => {
+  const BATCHED: HookConfig = { ...CONFIG, intervalMs: 250, reportIntervalMs: 1_000 };
+  const seqs = (batch: HookReport[]) => batch.map((report) => `${report.event}:${report.seq}`);
+
+  it('sends a new connection’s first snapshot at once, then every snapshot of the next second together, in order', async () => {
+    relay.configure(BATCHED);
+    const pc = new (pageConstructor())();
+    await vi.advanceTimersByTimeAsync(250);
+    expect(relay.batches.map(seqs)).toEqual([['stats:0']]);
+    await vi.advanceTimersByTimeAsync(750);
+    expect(relay.batches).toHaveLength(1);
+    await vi.advanceTimersByTimeAsync(250);
+    expect(relay.batches.map(seqs)).toEqual([['stats:0'], ['stats:1', 'stats:2', 'stats:3', 'stats:4']]);
+    expect(pc.statsCalls).toBe(5);
+    // How long each waited, so that the background dates it when it was taken.
+    expect(relay.batches[1]!.map((report) => (report.event === 'stats' ? report.heldMs : null))).toEqual([750, 500, 250, undefined]);
+  });
+
+  it('sends the held snapshots, then `ended`, at the first poll after close()', async () => {
+    relay.configure(BATCHED);
+    const pc = new (pageConstructor())();
+    await vi.advanceTimersByTimeAsync(750);
+    pc.close();
+    await vi.advanceTimersByTimeAsync(250);
+    expect(relay.batches.map(seqs)).toEqual([['stats:0'], ['stats:1', 'stats:2', 'ended:3']]);
+  });
+
+  it('sends the held snapshots and `ended` inside the pagehide dispatch', async () => {
+    relay.configure(BATCHED);
+    new (pageConstructor())();
+    await vi.advanceTimersByTimeAsync(500);
+    win.dispatchEvent(new Event('pagehide'));
+    expect(relay.batches.map(seqs)).toEqual([['stats:0'], ['stats:1', 'ended:2']]);
+  });
+
+  it('drops the held snapshots, counted, when capture is switched off, so none revives a group', async () => {
+    relay.configure(BATCHED);
+    new (pageConstructor())();
+    await vi.advanceTimersByTimeAsync(750);
+    relay.configure({ ...BATCHED, enabled: false });
+    await vi.advanceTimersByTimeAsync(5_000);
+    expect(relay.batches.map(seqs)).toEqual([['stats:0']]);
+    expect(hook.drops()['held-on-disable']).toBe(2);
+  });
+
+  it('sends at once when the held snapshots fill a batch, split at the batch cap', async () => {
+    relay.configure({ ...BATCHED, maxConnections: 30 });
+    for (let i = 0; i < 30; i++) new (pageConstructor())();
+    await vi.advanceTimersByTimeAsync(750);
+    expect(relay.batches.map((batch) => batch.length)).toEqual([30, 50, 10]);
+  });
+});
+
 describe('installPeerConnectionHook', () => {
   it('does nothing and throws nothing on a page without RTCPeerConnection', () => {
     const bare = newPage();

@@ -11,7 +11,6 @@ import { REPORT_PORT_NAME, type PortLike } from '@/utils/messaging/report-port';
 import {
   createRelay,
   RELAY_DROPS_REPORT_DELAY_MS,
-  RELAY_FLUSH_DELAY_MS,
   RELAY_MAX_BATCHES_PER_SECOND,
   RELAY_MISSED_PONGS,
   type Relay,
@@ -240,12 +239,9 @@ describe('createRelay', () => {
     expect(relay.drops()['config-fetch-failed']).toBe(2);
   });
 
-  it('forwards a valid batch to the background after the flush delay', async () => {
+  it('forwards a valid batch to the background at once, as one post, before the page event returns', async () => {
     await startRelay();
     reportsToHook([stats('p1', 0), stats('p2', 0)]);
-    await vi.advanceTimersByTimeAsync(RELAY_FLUSH_DELAY_MS - 1);
-    expect(forwarded).toEqual([]);
-    await vi.advanceTimersByTimeAsync(1);
     expect(forwarded).toEqual([[stats('p1', 0), stats('p2', 0)]]);
   });
 
@@ -262,12 +258,12 @@ describe('createRelay', () => {
     expect(relay.drops()[reason]).toBe(1);
   });
 
-  it('keeps only the newest stats of a connection within one flush', async () => {
-    await startRelay();
+  it('forwards every snapshot of a connection, in order, none replaced by a newer one', async () => {
+    const relay = await startRelay();
     reportsToHook([stats('p1', 0)]);
-    reportsToHook([stats('p1', 1), stats('p2', 0)]);
-    await vi.advanceTimersByTimeAsync(RELAY_FLUSH_DELAY_MS);
-    expect(forwarded).toEqual([[stats('p1', 1), stats('p2', 0)]]);
+    reportsToHook([stats('p1', 1), stats('p2', 0), stats('p1', 2)]);
+    expect(forwarded).toEqual([[stats('p1', 0)], [stats('p1', 1), stats('p2', 0), stats('p1', 2)]]);
+    expect(relay.drops()).toEqual({});
   });
 
   it('sends every batch on one report port, opened on the first forward', async () => {
@@ -275,7 +271,7 @@ describe('createRelay', () => {
     expect(ports).toEqual([]);
     for (let seq = 0; seq < 5; seq++) {
       reportsToHook([stats('p1', seq)]);
-      await vi.advanceTimersByTimeAsync(RELAY_FLUSH_DELAY_MS);
+      await vi.advanceTimersByTimeAsync(0);
     }
     expect(ports.map((port) => port.name)).toEqual([REPORT_PORT_NAME]);
     expect(forwarded).toHaveLength(5);
@@ -288,10 +284,10 @@ describe('createRelay', () => {
   ])('posts on a new port when %s, and loses nothing', async (_name, breakPort) => {
     const relay = await startRelay();
     reportsToHook([stats('p1', 0)]);
-    await vi.advanceTimersByTimeAsync(RELAY_FLUSH_DELAY_MS);
+    await vi.advanceTimersByTimeAsync(0);
     breakPort(ports[0]!);
     reportsToHook([stats('p1', 1)]);
-    await vi.advanceTimersByTimeAsync(RELAY_FLUSH_DELAY_MS);
+    await vi.advanceTimersByTimeAsync(0);
     expect(ports).toHaveLength(2);
     expect(forwarded).toEqual([[stats('p1', 0)], [stats('p1', 1)]]);
     expect(relay.drops()['forward-failed']).toBeUndefined();
@@ -300,8 +296,7 @@ describe('createRelay', () => {
   it('drops batches beyond the per-second rate and counts them', async () => {
     const relay = await startRelay();
     for (let i = 0; i < RELAY_MAX_BATCHES_PER_SECOND + 5; i++) reportsToHook([stats(`p${i}`, 0)]);
-    await vi.advanceTimersByTimeAsync(RELAY_FLUSH_DELAY_MS);
-    expect((forwarded[0] as unknown[]).length).toBe(RELAY_MAX_BATCHES_PER_SECOND);
+    expect(forwarded).toHaveLength(RELAY_MAX_BATCHES_PER_SECOND);
     expect(relay.drops()['relay-rate-limited']).toBe(5);
   });
 
@@ -339,19 +334,17 @@ describe('createRelay', () => {
     await vi.advanceTimersByTimeAsync(0);
     expect(hookStops).toBe(0);
     reportsToHook([stats('p1', 0)]);
-    await vi.advanceTimersByTimeAsync(RELAY_FLUSH_DELAY_MS);
+    await vi.advanceTimersByTimeAsync(0);
     expect(forwarded).toEqual([[stats('p1', 0)]]);
     expect(relay.drops()['forged-invalidation']).toBe(1);
   });
 
-  it('forwards ended reports at once, with what waits, without the coalescing delay', async () => {
+  it('forwards ended reports at once, after the snapshots sent before them', async () => {
     await startRelay();
     reportsToHook([stats('p1', 0)]);
-    await vi.advanceTimersByTimeAsync(RELAY_FLUSH_DELAY_MS);
-    reportsToHook([stats('p2', 0)]);
     const ended = { event: 'ended', pcId: 'p1', seq: 1, reason: 'pagehide' };
-    reportsToHook([ended]);
-    // Handed to the port before the page's event returns: no timer runs first.
+    reportsToHook([stats('p2', 0), ended]);
+    // Handed to the port before the page's event returns: on pagehide no timer would run.
     expect(forwarded).toEqual([[stats('p1', 0)], [stats('p2', 0), ended]]);
   });
 
@@ -384,7 +377,7 @@ describe('createRelay', () => {
     }) as unknown as typeof fakeBrowser.runtime.connect;
     const relay = await startRelay();
     reportsToHook([stats('p1', 0)]);
-    await vi.advanceTimersByTimeAsync(RELAY_FLUSH_DELAY_MS);
+    await vi.advanceTimersByTimeAsync(0);
     expect(hookStops).toBe(1);
     expect(relay.drops()['forward-failed']).toBe(1);
   });
@@ -397,9 +390,9 @@ describe('createRelay', () => {
     };
     const relay = await startRelay();
     reportsToHook([stats('p1', 0)]);
-    await vi.advanceTimersByTimeAsync(RELAY_FLUSH_DELAY_MS);
+    await vi.advanceTimersByTimeAsync(0);
     reportsToHook([stats('p1', 1)]);
-    await vi.advanceTimersByTimeAsync(RELAY_FLUSH_DELAY_MS);
+    await vi.advanceTimersByTimeAsync(0);
     expect(forwarded).toEqual([[stats('p1', 1)]]);
     expect(relay.drops()['forward-failed']).toBe(1);
     expect(ctx.isValid).toBe(true);
@@ -442,13 +435,4 @@ describe('createRelay timers', () => {
     expect(abortListeners()).toBe(afterWarmUp);
   });
 
-  it('forwards nothing scheduled before its context was invalidated', async () => {
-    await startRelay();
-    reportsToHook([stats('p1', 0)]);
-    await vi.advanceTimersByTimeAsync(0);
-    fakeBrowser.runtime.id = undefined as unknown as string;
-    ctx.notifyInvalidated();
-    await vi.advanceTimersByTimeAsync(10 * RELAY_FLUSH_DELAY_MS);
-    expect(forwarded).toEqual([]);
-  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createWantedStatsMemo, FULL_READ_EVERY, shapeStatsReport, toPlainStat, type StatsReportLike } from '@/utils/webrtc/stats-shaper';
+import { createWantedStatsMemo, FULL_READ_INTERVAL_MS, shapeStatsReport, toPlainStat, type StatsReportLike } from '@/utils/webrtc/stats-shaper';
 import { rtcStatSchema } from '@/utils/webrtc/report-schema';
 import { CALLER_STATS, statsReportOf } from './fake-peer-connection';
 
@@ -150,10 +150,11 @@ describe('shapeStatsReport with a memo of wanted ids', () => {
     expect(stats.map((stat) => stat.id)).toEqual(shapeStatsReport(map, RTP, 300).stats.map((stat) => stat.id));
   });
 
-  it('reads the whole report at least every FULL_READ_EVERY polls, so a stream replaced at the same size is found', () => {
+  it('reads the whole report again once FULL_READ_INTERVAL_MS passed, so a stream that came as another went is found', () => {
     const { report, fullReads } = countingReport(CALLER_STATS);
     const memo = createWantedStatsMemo();
-    for (let poll = 0; poll < 1 + 2 * (FULL_READ_EVERY + 1); poll++) shapeStatsReport(report, RTP, 300, undefined, memo);
+    // 250 ms polls over two intervals: full reads at their start and end only.
+    for (let now = 0; now <= 2 * FULL_READ_INTERVAL_MS; now += 250) shapeStatsReport(report, RTP, 300, undefined, memo, now);
     expect(fullReads()).toBe(3);
   });
 
