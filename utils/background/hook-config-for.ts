@@ -23,11 +23,16 @@ export function hookConfigFor(settings: Settings, url: string): HookConfig {
 }
 
 /**
- * The chosen stats types, narrowed in the `quality` profile to the types and fields its engine
- * reads: nothing else of a report is exported or charted there, so nothing else need leave the page.
+ * The chosen stats types, narrowed in the `quality` profile to the types, fields and candidate
+ * pairs its engine reads: nothing else of a report is exported or charted there, so nothing else
+ * need leave the page.
  */
-function statsSelection(settings: Settings): Pick<HookConfig, 'statsTypes' | 'statsFields'> {
+function statsSelection(settings: Settings): Pick<HookConfig, 'statsTypes' | 'statsFields' | 'selectedPairOnly'> {
   if (settings.exportProfile !== 'quality') return { statsTypes: settings.statsTypes };
   const statsTypes = settings.statsTypes.filter((type) => type in QUALITY_STAT_FIELDS);
-  return { statsTypes, statsFields: Object.fromEntries(statsTypes.map((type) => [type, [...QUALITY_STAT_FIELDS[type]!]])) };
+  return {
+    statsTypes,
+    statsFields: Object.fromEntries(statsTypes.map((type) => [type, [...QUALITY_STAT_FIELDS[type]!]])),
+    selectedPairOnly: true,
+  };
 }

@@ -29,5 +29,10 @@ export const hookConfigSchema = z.object({
     .record(z.string().max(64), z.array(z.string().max(64)).max(200))
     .refine((value) => Object.keys(value).length <= 32, 'at most 32 stats types')
     .optional(),
+  /**
+   * Send only the candidate pairs media flows on (selectedCandidatePairs), not every pair. Absent
+   * (the default): every pair. Set in the `quality` profile, whose engine reads only those.
+   */
+  selectedPairOnly: z.boolean().optional(),
 });
 export type HookConfig = z.infer<typeof hookConfigSchema>;

@@ -11,6 +11,7 @@ import type {
   StreamWindow,
 } from './quality-types';
 import { numberField } from './stat-fields';
+import { selectedCandidatePairs } from './selected-pair';
 
 /**
  * Most RTP streams (SSRCs) of one connection whose baselines are kept. A real call has a handful
@@ -141,30 +142,13 @@ function limitationOf(stat: RtcStat): QualityLimitation | undefined {
 
 /**
  * Round-trip time of one snapshot, seconds: the selected candidate pair's `currentRoundTripTime`
- * (transport.selectedCandidatePairId; else a pair marked `selected`, Firefox; else the nominated
- * succeeded pair that received last), else the highest remote-inbound-rtp `roundTripTime`.
+ * (selectedCandidatePairs), else the highest remote-inbound-rtp `roundTripTime`.
  * A pair whose `totalRoundTripTime` is 0 has measured nothing: Firefox reports
  * `currentRoundTripTime: 0` there, which is not a 0 ms path.
  */
 export function snapshotRtt(stats: readonly RtcStat[]): number | null {
-  const pairs = new Map<string, RtcStat>();
-  const selectedIds: string[] = [];
-  for (const stat of stats) {
-    if (stat.type === 'candidate-pair') pairs.set(stat.id, stat);
-    else if (stat.type === 'transport' && typeof stat.selectedCandidatePairId === 'string') selectedIds.push(stat.selectedCandidatePairId);
-  }
-  let chosen = selectedIds.map((id) => pairs.get(id)).filter((pair): pair is RtcStat => pair !== undefined);
-  if (chosen.length === 0) chosen = [...pairs.values()].filter((pair) => pair.selected === true);
-  if (chosen.length === 0) {
-    let latest: RtcStat | undefined;
-    for (const pair of pairs.values()) {
-      if (pair.nominated !== true || pair.state !== 'succeeded') continue;
-      if (!latest || (numberField(pair, 'lastPacketReceivedTimestamp') ?? 0) > (numberField(latest, 'lastPacketReceivedTimestamp') ?? 0)) latest = pair;
-    }
-    if (latest) chosen = [latest];
-  }
   let rtt: number | null = null;
-  for (const pair of chosen) {
+  for (const pair of selectedCandidatePairs(stats)) {
     const current = numberField(pair, 'currentRoundTripTime');
     const total = numberField(pair, 'totalRoundTripTime');
     const measured = total === undefined ? (current ?? 0) > 0 : total > 0;

@@ -4,7 +4,7 @@ import type { NativePeerConnectionApi } from './constructor-wrapper';
 import { createDropCounter } from '../resilience/drop-counter';
 import { HOOK_LIMITS } from './hook-limits';
 import { CONNECTION_STATES } from './connection-states';
-import { createWantedStatsMemo, shapeStatsReport, type StatsReportLike, type WantedStatsMemo } from './stats-shaper';
+import { createWantedStatsMemo, shapeStatsReport, type StatsReportLike, type StatsSelection, type WantedStatsMemo } from './stats-shaper';
 
 /** What the poller needs from its surroundings; injected so tests can drive it. */
 export interface ConnectionPollerDeps {
@@ -94,8 +94,7 @@ export function createConnectionPoller(deps: ConnectionPollerDeps): ConnectionPo
   let held: { report: StatsReport; at: number }[] = [];
   let lastSentAt = Number.NEGATIVE_INFINITY;
   let config: HookConfig | null = null;
-  let wanted: ReadonlySet<string> = new Set();
-  let fields: ReadonlyMap<string, readonly string[]> | undefined;
+  let selection: StatsSelection = { wanted: new Set(), maxStats: 0 };
   let timer: unknown;
   let timerMs = 0;
   let unanswered = 0;
@@ -228,7 +227,7 @@ export function createConnectionPoller(deps: ConnectionPollerDeps): ConnectionPo
     ready.sort((a, b) => a[2] - b[2]);
     if (ready.length > current.maxConnections) drops.count('connection-limit', ready.length - current.maxConnections);
     // Started together, awaited one by one: no Promise.all, which a page can replace.
-    const polls = ready.slice(0, current.maxConnections).map(([entry, pc]) => poll(entry, pc, current));
+    const polls = ready.slice(0, current.maxConnections).map(([entry, pc]) => poll(entry, pc));
     let urgent = pendingEnded.length > 0;
     for (const pending of polls) {
       const polled = await pending;
@@ -244,13 +243,13 @@ export function createConnectionPoller(deps: ConnectionPollerDeps): ConnectionPo
     updateTimer();
   }
 
-  async function poll(entry: Entry, pc: RTCPeerConnection, current: HookConfig): Promise<{ report: StatsReport; first: boolean; at: number } | null> {
+  async function poll(entry: Entry, pc: RTCPeerConnection): Promise<{ report: StatsReport; first: boolean; at: number } | null> {
     entry.inFlight = true;
     const id = entry.id;
     try {
       const native = (await deps.native.getStats(pc)) as StatsReportLike;
       const at = deps.now();
-      const shaped = shapeStatsReport(native, wanted, current.maxStatsPerReport, fields, entry.memo, at);
+      const shaped = shapeStatsReport(native, selection, entry.memo, at);
       if (shaped.overCap > 0) drops.count('stats-over-cap', shaped.overCap);
       if (shaped.malformed > 0) drops.count('stats-malformed', shaped.malformed);
       // Ended or suspended while getStats() ran: a late snapshot would revive it.
@@ -291,8 +290,12 @@ export function createConnectionPoller(deps: ConnectionPollerDeps): ConnectionPo
         drops.count('held-on-disable', held.length);
         held = [];
       }
-      wanted = new Set(next.statsTypes);
-      fields = next.statsFields ? new Map(Object.entries(next.statsFields)) : undefined;
+      selection = {
+        wanted: new Set(next.statsTypes),
+        maxStats: next.maxStatsPerReport,
+        fields: next.statsFields ? new Map(Object.entries(next.statsFields)) : undefined,
+        selectedPairOnly: next.selectedPairOnly === true,
+      };
       // Other types or a lower cap: the remembered ids are the old selection's.
       for (const entry of entries) entry.memo = createWantedStatsMemo();
       // A config comes from a live relay: batches left unanswered went to one that is gone.

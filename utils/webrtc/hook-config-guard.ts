@@ -24,10 +24,12 @@ export function readHookConfig(value: unknown): HookConfig | null {
   }
   const statsFields = readStatsFields(input.statsFields);
   if (statsFields === null) return null;
-  const { reportIntervalMs } = input;
+  const { reportIntervalMs, selectedPairOnly } = input;
   if (reportIntervalMs !== undefined && !isIntIn(reportIntervalMs, HOOK_LIMITS.minIntervalMs, HOOK_LIMITS.maxIntervalMs)) return null;
+  if (selectedPairOnly !== undefined && typeof selectedPairOnly !== 'boolean') return null;
   return {
     ...(statsFields ? { statsFields } : {}),
+    ...(selectedPairOnly !== undefined ? { selectedPairOnly } : {}),
     ...(reportIntervalMs !== undefined ? { reportIntervalMs } : {}),
     enabled,
     intervalMs,

@@ -1,5 +1,18 @@
 import type { RtcStat } from './report-schema';
 import { HOOK_LIMITS } from './hook-limits';
+import { selectedCandidatePairs } from '../quality/selected-pair';
+
+/** What of a report the hook keeps (from the hook config). */
+export interface StatsSelection {
+  /** Stats types kept. */
+  wanted: ReadonlySet<string>;
+  /** Most stats objects kept per report; the rest are counted in `overCap`. */
+  maxStats: number;
+  /** Per type, the only fields copied (besides id, type, timestamp); a type not listed keeps all. */
+  fields?: ReadonlyMap<string, readonly string[]>;
+  /** Keep only the candidate pairs media flows on (selectedCandidatePairs), not every pair. */
+  selectedPairOnly?: boolean;
+}
 
 /** What shaping one getStats() result produced, and what it left out. */
 export interface ShapedStats {
@@ -57,19 +70,13 @@ export function createWantedStatsMemo(): WantedStatsMemo {
  * records of numbers (e.g. `qualityLimitationDurations`); every other nested value is dropped,
  * so nothing page-controlled but data crosses the channel.
  */
-export function shapeStatsReport(
-  report: StatsReportLike,
-  wanted: ReadonlySet<string>,
-  maxStats: number,
-  fields?: ReadonlyMap<string, readonly string[]>,
-  memo?: WantedStatsMemo,
-  now = 0,
-): ShapedStats {
+export function shapeStatsReport(report: StatsReportLike, selection: StatsSelection, memo?: WantedStatsMemo, now = 0): ShapedStats {
+  const { wanted, maxStats, fields } = selection;
   if (memo) {
-    const known = readById(report, wanted, fields, memo, now);
+    const known = readById(report, selection, memo, now);
     if (known) return known;
   }
-  const stats: RtcStat[] = [];
+  let stats: RtcStat[] = [];
   let overCap = 0;
   let malformed = 0;
   report.forEach((value) => {
@@ -87,6 +94,7 @@ export function shapeStatsReport(
     if (stat) stats.push(stat);
     else malformed++;
   });
+  if (selection.selectedPairOnly) stats = withSelectedPairsOnly(stats);
   if (memo) {
     memo.ids = stats.map((stat) => stat.id);
     memo.size = typeof report.size === 'number' ? report.size : -1;
@@ -101,13 +109,8 @@ export function shapeStatsReport(
  * size changed, {@link FULL_READ_INTERVAL_MS} passed since the last full read, or a remembered id
  * is gone or changed type or shape.
  */
-function readById(
-  report: StatsReportLike,
-  wanted: ReadonlySet<string>,
-  fields: ReadonlyMap<string, readonly string[]> | undefined,
-  memo: WantedStatsMemo,
-  now: number,
-): ShapedStats | null {
+function readById(report: StatsReportLike, selection: StatsSelection, memo: WantedStatsMemo, now: number): ShapedStats | null {
+  const { wanted, fields } = selection;
   if (memo.ids.length === 0 || now - memo.fullReadAt >= FULL_READ_INTERVAL_MS || typeof report.get !== 'function' || report.size !== memo.size) return null;
   const stats: RtcStat[] = [];
   for (const id of memo.ids) {
@@ -117,6 +120,8 @@ function readById(
     if (!stat) return null;
     stats.push(stat);
   }
+  // Media moved to another pair (ICE restart, network change): the remembered one is no longer it.
+  if (selection.selectedPairOnly && !stillSelected(stats)) return null;
   return { stats, overCap: memo.overCap, malformed: 0 };
 }
 
@@ -174,4 +179,30 @@ function numberRecord(source: Record<string, unknown>): Record<string, number> |
     record[key] = value;
   }
   return record;
+}
+
+/** The stats without the candidate pairs media does not flow on. */
+function withSelectedPairsOnly(stats: RtcStat[]): RtcStat[] {
+  const selected = new Set(selectedCandidatePairs(stats));
+  return stats.filter((stat) => stat.type !== 'candidate-pair' || selected.has(stat));
+}
+
+/**
+ * Whether the pairs read by id are still the ones media flows on: each is named by a transport
+ * read with it, or (no transport names one: Firefox) not marked unselected; and every pair a
+ * transport names was read.
+ */
+function stillSelected(stats: RtcStat[]): boolean {
+  const named = new Set<string>();
+  const pairIds = new Set<string>();
+  for (const stat of stats) {
+    if (stat.type === 'transport' && typeof stat.selectedCandidatePairId === 'string') named.add(stat.selectedCandidatePairId);
+    else if (stat.type === 'candidate-pair') pairIds.add(stat.id);
+  }
+  for (const stat of stats) {
+    if (stat.type !== 'candidate-pair') continue;
+    if (named.size > 0 ? !named.has(stat.id) : stat.selected === false) return false;
+  }
+  for (const id of named) if (!pairIds.has(id)) return false;
+  return true;
 }

@@ -12,10 +12,16 @@ import { FIXTURE_NAMES, loadFixture } from '../../fixtures/load-fixture';
 const THRESHOLDS = qualityThresholdsSchema.parse({});
 const POLL_MS = 2_000;
 
-/** What the hook sends in the quality profile: the shaper with the quality types and fields. */
+/** What the hook sends in the quality profile: the shaper with that profile's hook config (types, fields, selected pairs only). */
 function qualityShaped(stats: RtcStat[]): RtcStat[] {
-  const types = new Set(Object.keys(QUALITY_STAT_FIELDS));
-  return shapeStatsReport(stats, types, 5_000, new Map(Object.entries(QUALITY_STAT_FIELDS))).stats;
+  const config = hookConfigFor(settingsSchema.parse({ exportProfile: 'quality', statsTypes: [...STATS_TYPES] }), 'https://teams.microsoft.com/');
+  expect(config.selectedPairOnly).toBe(true);
+  return shapeStatsReport(stats, {
+    wanted: new Set(config.statsTypes),
+    maxStats: 5_000,
+    fields: new Map(Object.entries(config.statsFields ?? {})),
+    selectedPairOnly: config.selectedPairOnly,
+  }).stats;
 }
 
 /** Every window the engine gives for a sequence of snapshots (one take per poll, and one at the end). */
@@ -44,6 +50,14 @@ describe('QUALITY_STAT_FIELDS', () => {
     const stats = loadFixture('chromium-av-loopback').pcs[0]!.stats;
     const bytes = (value: unknown) => JSON.stringify(value).length;
     expect(bytes(qualityShaped(stats))).toBeLessThan(bytes(stats) / 3);
+  });
+
+  it.each(FIXTURE_NAMES)('sends one candidate pair of the %s recording, the one media flows on', (name) => {
+    for (const pc of loadFixture(name).pcs) {
+      const pairs = pc.stats.filter((stat) => stat.type === 'candidate-pair');
+      const sent = qualityShaped(pc.stats).filter((stat) => stat.type === 'candidate-pair');
+      expect(sent.length).toBe(pairs.length > 0 ? 1 : 0);
+    }
   });
 
   it('names only stats types the settings know', () => {

@@ -31,8 +31,17 @@ describe('readHookConfig', () => {
     ['stats types as a string', { ...VALID, statsTypes: 'inbound-rtp' }],
     ['a non-string stats type', { ...VALID, statsTypes: [{ toString: (): string => 'inbound-rtp' }] }],
     ['too many stats types', { ...VALID, statsTypes: Array.from({ length: 33 }, () => 'codec') }],
+    ['a report interval below the schema minimum', { ...VALID, reportIntervalMs: 100 }],
+    ['a fractional report interval', { ...VALID, reportIntervalMs: 1000.5 }],
+    ['selectedPairOnly as a string', { ...VALID, selectedPairOnly: 'true' }],
   ])('rejects %s', (_name, value) => {
     expect(readHookConfig(value)).toBeNull();
+  });
+
+  it('accepts a report interval and selectedPairOnly the schema accepts', () => {
+    const batched: HookConfig = { ...VALID, reportIntervalMs: 1_000, selectedPairOnly: true };
+    expect(hookConfigSchema.parse(batched)).toEqual(batched);
+    expect(readHookConfig(batched)).toEqual(batched);
   });
 
   it('accepts per-type field lists the schema accepts', () => {

@@ -7,7 +7,7 @@ const RTP = new Set(['inbound-rtp', 'outbound-rtp']);
 
 describe('shapeStatsReport', () => {
   it('keeps only the wanted types of a recorded Chromium report', () => {
-    const { stats } = shapeStatsReport(statsReportOf(CALLER_STATS), RTP, 300);
+    const { stats } = shapeStatsReport(statsReportOf(CALLER_STATS), { wanted: RTP, maxStats: 300 });
     const expected = CALLER_STATS.filter((stat) => RTP.has(String(stat.type))).length;
     expect(expected).toBeGreaterThan(0);
     expect(stats).toHaveLength(expected);
@@ -16,28 +16,28 @@ describe('shapeStatsReport', () => {
 
   it('produces objects the relay schema accepts, for every type in the recording', () => {
     const all = new Set(CALLER_STATS.map((stat) => String(stat.type)));
-    const { stats, malformed } = shapeStatsReport(statsReportOf(CALLER_STATS), all, 300);
+    const { stats, malformed } = shapeStatsReport(statsReportOf(CALLER_STATS), { wanted: all, maxStats: 300 });
     expect(malformed).toBe(0);
     expect(stats).toHaveLength(CALLER_STATS.length);
     for (const stat of stats) expect(rtcStatSchema.safeParse(stat).success).toBe(true);
   });
 
   it('keeps records of numbers such as qualityLimitationDurations', () => {
-    const { stats } = shapeStatsReport(statsReportOf(CALLER_STATS), new Set(['outbound-rtp']), 300);
+    const { stats } = shapeStatsReport(statsReportOf(CALLER_STATS), { wanted: new Set(['outbound-rtp']), maxStats: 300 });
     const video = stats.find((stat) => stat.kind === 'video');
     expect(video?.qualityLimitationDurations).toEqual(expect.objectContaining({ none: expect.any(Number) }));
   });
 
   it('caps the number of stats objects and counts the rest', () => {
     const all = new Set(CALLER_STATS.map((stat) => String(stat.type)));
-    const shaped = shapeStatsReport(statsReportOf(CALLER_STATS), all, 5);
+    const shaped = shapeStatsReport(statsReportOf(CALLER_STATS), { wanted: all, maxStats: 5 });
     expect(shaped.stats).toHaveLength(5);
     expect(shaped.overCap).toBe(CALLER_STATS.length - 5);
   });
 
   it('copies only the listed fields of a type that has a field list, and every field of one that has none', () => {
     const fields = new Map([['outbound-rtp', ['bytesSent', 'kind', 'notAStatsField']]]);
-    const { stats } = shapeStatsReport(statsReportOf(CALLER_STATS), new Set(['outbound-rtp', 'inbound-rtp']), 300, fields);
+    const { stats } = shapeStatsReport(statsReportOf(CALLER_STATS), { wanted: new Set(['outbound-rtp', 'inbound-rtp']), maxStats: 300, fields });
     const outbound = stats.filter((stat) => stat.type === 'outbound-rtp');
     expect(outbound.length).toBeGreaterThan(0);
     for (const stat of outbound) expect(Object.keys(stat)).toEqual(['id', 'type', 'timestamp', 'bytesSent', 'kind']);
@@ -58,7 +58,7 @@ describe('shapeStatsReport', () => {
 
   it('counts entries that are not objects as malformed', () => {
     const report = new Map<string, unknown>([['x', 42], ['y', { id: 'y', type: 'codec', timestamp: 'soon' }]]);
-    expect(shapeStatsReport(report, new Set(['codec']), 10)).toEqual({ stats: [], overCap: 0, malformed: 2 });
+    expect(shapeStatsReport(report, { wanted: new Set(['codec']), maxStats: 10 })).toEqual({ stats: [], overCap: 0, malformed: 2 });
   });
 });
 
@@ -125,9 +125,9 @@ describe('shapeStatsReport with a memo of wanted ids', () => {
   it('reads the whole report once, then builds only the wanted stats by id, with the same result', () => {
     const { report, fullReads, gets } = countingReport(CALLER_STATS);
     const memo = createWantedStatsMemo();
-    const first = shapeStatsReport(report, RTP, 300);
-    expect(shapeStatsReport(report, RTP, 300, undefined, memo)).toEqual(first);
-    expect(shapeStatsReport(report, RTP, 300, undefined, memo)).toEqual(first);
+    const first = shapeStatsReport(report, { wanted: RTP, maxStats: 300 });
+    expect(shapeStatsReport(report, { wanted: RTP, maxStats: 300 }, memo)).toEqual(first);
+    expect(shapeStatsReport(report, { wanted: RTP, maxStats: 300 }, memo)).toEqual(first);
     expect(fullReads()).toBe(2); // the memo-less read and the memo's first
     expect(gets()).toBe(first.stats.length);
     expect(first.stats.length).toBeLessThan(CALLER_STATS.length);
@@ -143,27 +143,56 @@ describe('shapeStatsReport with a memo of wanted ids', () => {
   ])('reads the whole report again when %s', (_name, change) => {
     const { report, map, fullReads } = countingReport(CALLER_STATS);
     const memo = createWantedStatsMemo();
-    shapeStatsReport(report, RTP, 300, undefined, memo);
+    shapeStatsReport(report, { wanted: RTP, maxStats: 300 }, memo);
     change(map);
-    const { stats } = shapeStatsReport(report, RTP, 300, undefined, memo);
+    const { stats } = shapeStatsReport(report, { wanted: RTP, maxStats: 300 }, memo);
     expect(fullReads()).toBe(2);
-    expect(stats.map((stat) => stat.id)).toEqual(shapeStatsReport(map, RTP, 300).stats.map((stat) => stat.id));
+    expect(stats.map((stat) => stat.id)).toEqual(shapeStatsReport(map, { wanted: RTP, maxStats: 300 }).stats.map((stat) => stat.id));
   });
 
   it('reads the whole report again once FULL_READ_INTERVAL_MS passed, so a stream that came as another went is found', () => {
     const { report, fullReads } = countingReport(CALLER_STATS);
     const memo = createWantedStatsMemo();
     // 250 ms polls over two intervals: full reads at their start and end only.
-    for (let now = 0; now <= 2 * FULL_READ_INTERVAL_MS; now += 250) shapeStatsReport(report, RTP, 300, undefined, memo, now);
+    for (let now = 0; now <= 2 * FULL_READ_INTERVAL_MS; now += 250) shapeStatsReport(report, { wanted: RTP, maxStats: 300 }, memo, now);
     expect(fullReads()).toBe(3);
+  });
+
+  it('with selectedPairOnly, keeps the pair the transport names and reads again when it names another', () => {
+    const { report, map, fullReads } = countingReport(CALLER_STATS);
+    const selection = { wanted: new Set(['candidate-pair', 'transport']), maxStats: 300, selectedPairOnly: true };
+    const memo = createWantedStatsMemo();
+    const pairIds = (stats: { type: string; id: string }[]) => stats.filter((stat) => stat.type === 'candidate-pair').map((stat) => stat.id);
+    const transport = [...map.values()].find((stat) => (stat as { type: string }).type === 'transport') as { id: string; selectedCandidatePairId: string };
+    const allPairs = [...map.values()].filter((stat) => (stat as { type: string }).type === 'candidate-pair') as { id: string }[];
+    expect(allPairs.length).toBeGreaterThan(1);
+    expect(pairIds(shapeStatsReport(report, selection, memo).stats)).toEqual([transport.selectedCandidatePairId]);
+    expect(pairIds(shapeStatsReport(report, selection, memo).stats)).toEqual([transport.selectedCandidatePairId]);
+    expect(fullReads()).toBe(1);
+    const other = allPairs.find((pair) => pair.id !== transport.selectedCandidatePairId)!;
+    map.set(transport.id, { ...transport, selectedCandidatePairId: other.id });
+    expect(pairIds(shapeStatsReport(report, selection, memo).stats)).toEqual([other.id]);
+    expect(fullReads()).toBe(2);
+  });
+
+  it('with selectedPairOnly and no transport (Firefox), reads again when the pair read is no longer marked selected', () => {
+    const pair = (id: string, selected: boolean) => ({ id, type: 'candidate-pair', timestamp: 1, selected, nominated: true, state: 'succeeded' });
+    const { report, map, fullReads } = countingReport([pair('a', true), pair('b', false)]);
+    const selection = { wanted: new Set(['candidate-pair']), maxStats: 300, selectedPairOnly: true };
+    const memo = createWantedStatsMemo();
+    expect(shapeStatsReport(report, selection, memo).stats.map((stat) => stat.id)).toEqual(['a']);
+    map.set('a', pair('a', false));
+    map.set('b', pair('b', true));
+    expect(shapeStatsReport(report, selection, memo).stats.map((stat) => stat.id)).toEqual(['b']);
+    expect(fullReads()).toBe(2);
   });
 
   it('counts what the last full read left over the cap on every read by id', () => {
     const all = new Set(CALLER_STATS.map((stat) => String(stat.type)));
     const { report } = countingReport(CALLER_STATS);
     const memo = createWantedStatsMemo();
-    shapeStatsReport(report, all, 5, undefined, memo);
-    const byId = shapeStatsReport(report, all, 5, undefined, memo);
+    shapeStatsReport(report, { wanted: all, maxStats: 5 }, memo);
+    const byId = shapeStatsReport(report, { wanted: all, maxStats: 5 }, memo);
     expect(byId.stats).toHaveLength(5);
     expect(byId.overCap).toBe(CALLER_STATS.length - 5);
   });
