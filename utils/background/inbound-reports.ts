@@ -4,8 +4,8 @@ import { MAX_REPORTS_PER_BATCH as RELAY_MAX_REPORTS_PER_BATCH } from '../webrtc/
 
 /**
  * Most reports one relay message may carry: exactly what the relay forwards at most. A smaller
- * limit here would reject, whole, every full batch a relay sends (it re-batches the hook's
- * reports of several ticks, coalesced per connection, up to its own limit).
+ * limit here would reject, whole, every full batch a relay sends (it forwards the hook's batch as
+ * it came, up to the relay's own limit).
  */
 export const MAX_REPORTS_PER_BATCH = RELAY_MAX_REPORTS_PER_BATCH;
 /** Most stats objects one relay message may carry in all, whatever the per-report cap says. */

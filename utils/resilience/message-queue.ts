@@ -49,8 +49,9 @@ interface Waiting<T> {
 /**
  * Creates the message queue of the seed plan (3.7): a bounded FIFO between the message
  * handler and the report processing, so a burst of reports cannot block the worker or grow
- * memory. It does not coalesce: every report feeds its connection's quality window, and
- * coalescing happens once, in the relay (issue 9 item 7). Items of one key keep their order
+ * memory. It does not coalesce: every report feeds its connection's quality window (nothing
+ * between the page and the quality window coalesces; the outbox keeps only the newest push of
+ * each group, issue 9 item 7). Items of one key keep their order
  * and never run concurrently. Overflow drops the oldest waiting item of the busiest owner
  * (fresher data is worth more, and a quiet tab keeps its place).
  */
@@ -69,7 +70,7 @@ export function createMessageQueue<T>(options: MessageQueueOptions<T>): MessageQ
   function schedule(): void {
     if (scheduled) return;
     scheduled = true;
-    // Process outside the caller's stack, so enqueueing stays cheap and a burst of one tick coalesces first.
+    // Process outside the caller's stack, so enqueueing a whole batch stays cheap and one pump takes it.
     queueMicrotask(() => {
       scheduled = false;
       pump();
