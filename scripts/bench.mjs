@@ -281,6 +281,11 @@ across browsers of the same run, so ratios move with it; the hook's own figure i
 fourth variant that held the waiting snapshots as JSON text instead of objects (to keep them out of the
 old generation) measured 486 µs against 447 µs for the build without it (2 rounds) and was dropped.
 
+The worker gains too: 4 times fewer port messages at a 250 ms poll. Extension process CPU of the build before this
+pass and this one, in two browsers at once (5 calls = 10 PCs at 250 ms, probes off, 3 min after 45 s of warm-up,
+throw-away \`.tmp/pc/cpu.mts\` calling scripts/lib/soak.ts; load average 0.7 → 1.2): 1.028 % → 0.739 % of a core
+(0.72×), with the same reports accepted (9,252 and 9,264).
+
 **Why 1.2 × is out of reach.** A bare \`getStats()\` costs the page's main thread ~120–180 µs because it never
 reads its result (most of its work is on WebRTC's own threads). Reading the fields the quality engine needs
 and nothing else — the *read* phase — already costs 1.8–2.2 × a bare call in every run: building 8 stats
