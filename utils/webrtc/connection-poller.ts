@@ -71,11 +71,13 @@ const KNOWN_STATES: ReadonlySet<string> = new Set<ConnectionState>(CONNECTION_ST
 /**
  * Creates the poller: one interval per frame, running only while capture is enabled and there
  * is something to poll or report. Each tick ends closed connections and ones stuck in
- * failed/disconnected past the timeout, polls up to `maxConnections` of the rest, and sends one
- * batch. When the cap bites, connections that carry a call (seen connected, or with RTP stats)
- * are polled before idle ones, then connecting ones, then never-connected ones: a page that
- * leaked hundreds of unused connections before its call still gets its call exported. Connections are held through WeakRefs, so a connection the page drops
- * without close() is released and reported `collected`.
+ * failed/disconnected past the timeout and polls up to `maxConnections` of the rest. Snapshots
+ * wait and leave together once per `reportIntervalMs` (each with `heldMs`, how long it waited); a
+ * new connection's first snapshot, an `ended` and a full batch leave at once. When the cap bites,
+ * connections that carry a call (seen connected, or with RTP stats) are polled before idle ones,
+ * then connecting ones, then never-connected ones: a page that leaked hundreds of unused
+ * connections before its call still gets its call exported. Connections are held through
+ * WeakRefs, so a connection the page drops without close() is released and reported `collected`.
  */
 export function createConnectionPoller(deps: ConnectionPollerDeps): ConnectionPoller {
   const drops = createDropCounter();
