@@ -17,7 +17,7 @@ import { createExportState } from '../export/export-state';
 import { createExportSink } from '../export/export-sink';
 import { createSampleBuffer, SAMPLE_BUFFER_DROPS } from '../export/sample-buffer';
 import { createRemoteWriteClient } from '../export/remote-write-client';
-import { createRemoteWriteDelivery } from '../export/remote-write-delivery';
+import { createRemoteWriteDelivery, REMOTE_WRITE_STATS_CORRUPT } from '../export/remote-write-delivery';
 import { hasGatewayPermission, testConnection, testRemoteWrite } from '../export/connection-test';
 import { cleartextCredentialsWarning } from '../export/credential-exposure';
 import { createConnectionTracker } from '../integrity/connection-tracker';
@@ -157,6 +157,7 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
     client: remoteWriteClient,
     breaker: remoteWriteBreaker,
     drops,
+    area,
     now,
   });
   const sink = createExportSink({ settings, outbox, buffer: sampleBuffer, drops });
@@ -412,7 +413,10 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
         run: async () => {
           const corrupt = () => {
             const counts = drops.snapshot();
-            return [counts[OUTBOX_DROPS.corrupt] ?? 0, counts[DELIVERY_DROPS.statsCorrupt] ?? 0] as const;
+            return [
+              counts[OUTBOX_DROPS.corrupt] ?? 0,
+              (counts[DELIVERY_DROPS.statsCorrupt] ?? 0) + (counts[REMOTE_WRITE_STATS_CORRUPT] ?? 0),
+            ] as const;
           };
           const before = corrupt();
           await Promise.all([
@@ -422,6 +426,7 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
             targets.restore(),
             sampleBuffer.restore(),
             remoteWriteBreaker.restore(),
+            remoteWriteDelivery.restore(),
           ]);
           // Unreadable stored state was dropped by the restores: health lists it with the other repairs.
           const after = corrupt();
@@ -636,6 +641,7 @@ export function createExporterService(options: { firefox: boolean; now?: () => n
         targets.flush(),
         sampleBuffer.flush(),
         remoteWriteBreaker.flush(),
+        remoteWriteDelivery.persist(),
       ]);
     },
     /** Content scripts must be (re)registered after install, update and browser start. */

@@ -1,13 +1,12 @@
-import { deliveryHealthSchema, type DeliveryHealth, type GatewayError } from '../messaging/health';
+import type { DeliveryHealth, GatewayError } from '../messaging/health';
 import type { KeyValueArea } from '../storage/key-value-area';
 import type { DropCounter } from '../resilience/drop-counter';
 import { BreakerOpenError, type NetworkCircuitBreaker } from '../resilience/network-circuit-breaker';
 import type { Outbox, OutboxItem } from './outbox';
 import { isOutage, type GatewayOverride, type GatewayResult, type PushgatewayClient } from './pushgateway-client';
 import type { GatewayTarget } from './gateway-targets';
-import { createThrottledSaver } from './throttled-saver';
 import { createFlushRunner } from './flush-runner';
-import { readPersisted } from '../storage/read-persisted';
+import { createDeliveryCounters } from './delivery-counters';
 
 /**
  * Moves the outbox to the Pushgateway through the network circuit breaker. Each flush sends
@@ -60,69 +59,46 @@ export const DELIVERY_DROPS = {
   statsCorrupt: 'delivery-stats-corrupt',
 } as const;
 
-const countersSchema = deliveryHealthSchema.pick({
-  pushesOk: true,
-  pushesFailed: true,
-  deletesOk: true,
-  lastAttemptAt: true,
-  lastSuccessAt: true,
-  lastError: true,
-});
-type Counters = ReturnType<typeof countersSchema.parse>;
-
 /** Creates the delivery. Call `restore()` on start, and `flush()` whenever the outbox changed. */
 export function createDelivery(options: DeliveryOptions): Delivery {
   const { outbox, client, breaker, drops } = options;
   const now = options.now ?? Date.now;
   const concurrency = Math.max(1, options.concurrency ?? 4);
   const retryDelayMs = options.retryDelayMs ?? 2_000;
-  const storageKey = options.storageKey ?? DELIVERY_STORAGE_KEY;
-  let counters: Counters = {
-    pushesOk: 0,
-    pushesFailed: 0,
-    deletesOk: 0,
-    lastAttemptAt: null,
-    lastSuccessAt: null,
-    lastError: null,
-  };
-
-  const saver = createThrottledSaver({
-    delayMs: options.persistDelayMs ?? 1_000,
-    save: () => options.area.set({ [storageKey]: counters }),
+  const counters = createDeliveryCounters({
+    area: options.area,
+    storageKey: options.storageKey ?? DELIVERY_STORAGE_KEY,
+    drops,
+    corruptReason: DELIVERY_DROPS.statsCorrupt,
+    persistDelayMs: options.persistDelayMs,
   });
-
 
   function routeOf(item: OutboxItem): { to?: GatewayOverride; breaker: NetworkCircuitBreaker } {
     return (item.target && options.route?.(item.target)) || { breaker };
   }
 
   function send(item: OutboxItem, to: GatewayOverride | undefined): Promise<GatewayResult> {
-    counters.lastAttemptAt = now();
+    counters.attempted(now());
     return item.kind === 'push' ? client.push(item.groupingKey, item.body, undefined, to) : client.delete(item.groupingKey, undefined, to);
   }
 
   function record(item: OutboxItem, result: GatewayResult): 'ok' | 'failed' | 'rejected' | 'released' {
     if (result.kind === 'ok') {
       outbox.ack(item.groupId, item.version);
-      if (item.kind === 'push') counters.pushesOk += 1;
-      else counters.deletesOk += 1;
-      counters.lastSuccessAt = now();
-      saver.markDirty();
+      counters.succeeded(item.kind, now());
       return 'ok';
     }
     if (result.kind === 'aborted') {
       outbox.release(item.groupId);
       return 'released';
     }
-    // Failed deletes are counted with failed pushes: the health contract has one failure count.
-    counters.pushesFailed += 1;
-    counters.lastError = toGatewayError(result, item.groupId, now());
-    saver.markDirty();
+    const error = toGatewayError(result, item.groupId, now());
+    counters.failed(error);
     if (isOutage(result)) {
       outbox.fail(item.groupId, item.version);
       return 'failed';
     }
-    outbox.reject(item.groupId, item.version, counters.lastError.message);
+    outbox.reject(item.groupId, item.version, error.message);
     drops.count(item.kind === 'push' ? DELIVERY_DROPS.pushRejected : DELIVERY_DROPS.deleteRejected);
     return 'rejected';
   }
@@ -187,36 +163,18 @@ export function createDelivery(options: DeliveryOptions): Delivery {
         outboxGroups: stats.groups,
         outboxBytes: stats.bytes,
         pendingDeletes: stats.pendingDeletes,
-        pushesOk: counters.pushesOk,
-        pushesFailed: counters.pushesFailed,
-        deletesOk: counters.deletesOk,
-        lastAttemptAt: counters.lastAttemptAt,
-        lastSuccessAt: counters.lastSuccessAt,
-        lastError: counters.lastError,
+        ...counters.get(),
         rejectedGroups: stats.rejected,
       };
     },
-    async restore() {
-      const parsed = await readPersisted(options.area, storageKey, countersSchema);
-      if (parsed.status === 'corrupt') drops.count(DELIVERY_DROPS.statsCorrupt);
-      if (parsed.status !== 'ok') return;
-      // Counts made in this run before the restore finished are added, not lost.
-      counters = {
-        pushesOk: parsed.value.pushesOk + counters.pushesOk,
-        pushesFailed: parsed.value.pushesFailed + counters.pushesFailed,
-        deletesOk: parsed.value.deletesOk + counters.deletesOk,
-        lastAttemptAt: counters.lastAttemptAt ?? parsed.value.lastAttemptAt,
-        lastSuccessAt: counters.lastSuccessAt ?? parsed.value.lastSuccessAt,
-        lastError: counters.lastError ?? parsed.value.lastError,
-      };
-    },
+    restore: counters.restore,
     async retryRejected() {
       if (outbox.clearRejected() > 0) await flush();
     },
-    persist: () => saver.flush(),
+    persist: counters.persist,
     dispose() {
       runner.dispose();
-      saver.dispose();
+      counters.dispose();
     },
   };
 }

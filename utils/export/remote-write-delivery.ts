@@ -1,10 +1,12 @@
-import type { DeliveryHealth, GatewayError } from '../messaging/health';
+import type { DeliveryHealth } from '../messaging/health';
 import type { DropCounter } from '../resilience/drop-counter';
+import type { KeyValueArea } from '../storage/key-value-area';
 import { BreakerOpenError, type NetworkCircuitBreaker } from '../resilience/network-circuit-breaker';
 import { isOutage, type GatewayResult } from './http-request';
 import type { RemoteWriteClient } from './remote-write-client';
 import type { SampleBuffer } from './sample-buffer';
 import { createFlushRunner } from './flush-runner';
+import { createDeliveryCounters } from './delivery-counters';
 
 /**
  * Moves the sample buffer to a remote-write receiver through the network circuit breaker,
@@ -18,6 +20,10 @@ export interface RemoteWriteDeliveryOptions {
   client: RemoteWriteClient;
   breaker: NetworkCircuitBreaker;
   drops: DropCounter;
+  /** Where its counters persist across worker restarts (as the Pushgateway delivery's do). */
+  area: KeyValueArea;
+  storageKey?: string;
+  persistDelayMs?: number;
   now?: () => number;
   /** Most samples in one request. Default 2,000 (receivers take far more; this bounds one body). */
   maxSamplesPerRequest?: () => number;
@@ -29,26 +35,35 @@ export interface RemoteWriteDeliveryOptions {
 
 const MIN_WAKE_MS = 50;
 
-/** Creates the delivery. Call `flush()` after each push window was appended to the buffer. */
+export const REMOTE_WRITE_DELIVERY_STORAGE_KEY = 'exporter.remoteWriteDelivery';
+/** Drop reason: the stored remote-write counters were unreadable and started again from zero. */
+export const REMOTE_WRITE_STATS_CORRUPT = 'remote-write-stats-corrupt';
+
+/**
+ * Creates the delivery. Call `restore()` on start (its counters: requests, failures, the last
+ * error), and `flush()` after each push window was appended to the buffer.
+ */
 export function createRemoteWriteDelivery(options: RemoteWriteDeliveryOptions) {
   const { buffer, client, breaker } = options;
   const now = options.now ?? Date.now;
   const maxSamples = options.maxSamplesPerRequest ?? (() => 2_000);
   const maxRequests = options.maxRequestsPerFlush ?? 20;
   const retryDelayMs = options.retryDelayMs ?? 2_000;
-  let requestsOk = 0;
-  let requestsFailed = 0;
-  let samplesSent = 0;
-  let lastAttemptAt: number | null = null;
-  let lastSuccessAt: number | null = null;
-  let lastError: GatewayError | null = null;
+  // Requests count as pushes in health's shape.
+  const counters = createDeliveryCounters({
+    area: options.area,
+    storageKey: options.storageKey ?? REMOTE_WRITE_DELIVERY_STORAGE_KEY,
+    drops: options.drops,
+    corruptReason: REMOTE_WRITE_STATS_CORRUPT,
+    persistDelayMs: options.persistDelayMs,
+  });
 
   function failed(result: Exclude<GatewayResult, { kind: 'ok' | 'aborted' }>): void {
-    requestsFailed++;
-    lastError =
+    counters.failed(
       result.kind === 'http'
         ? { at: now(), kind: 'http', status: result.status, message: result.message }
-        : { at: now(), kind: result.kind, message: result.message };
+        : { at: now(), kind: result.kind, message: result.message },
+    );
   }
 
   async function runOnce(): Promise<void> {
@@ -58,7 +73,7 @@ export function createRemoteWriteDelivery(options: RemoteWriteDeliveryOptions) {
       if (!batch) return;
       let result: GatewayResult;
       try {
-        lastAttemptAt = now();
+        counters.attempted(now());
         result = await breaker.execute(() => client.write(batch.series));
       } catch (error) {
         if (!(error instanceof BreakerOpenError)) throw error;
@@ -68,9 +83,7 @@ export function createRemoteWriteDelivery(options: RemoteWriteDeliveryOptions) {
       }
       if (result.kind === 'ok') {
         buffer.ack(batch.id);
-        requestsOk++;
-        samplesSent += batch.samples;
-        lastSuccessAt = now();
+        counters.succeeded('push', now());
         continue;
       }
       if (result.kind === 'aborted') return;
@@ -101,18 +114,17 @@ export function createRemoteWriteDelivery(options: RemoteWriteDeliveryOptions) {
         outboxGroups: stats.frames,
         outboxBytes: stats.bytes,
         pendingDeletes: 0,
-        pushesOk: requestsOk,
-        pushesFailed: requestsFailed,
-        deletesOk: 0,
-        lastAttemptAt,
-        lastSuccessAt,
-        lastError,
+        ...counters.get(),
         rejectedGroups: 0,
       };
     },
-    /** Samples delivered since start. */
-    samplesSent: () => samplesSent,
-    dispose: runner.dispose,
+    restore: counters.restore,
+    /** Writes the counters now. */
+    persist: counters.persist,
+    dispose() {
+      runner.dispose();
+      counters.dispose();
+    },
   };
 }
 export type RemoteWriteDelivery = ReturnType<typeof createRemoteWriteDelivery>;

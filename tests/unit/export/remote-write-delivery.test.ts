@@ -3,7 +3,7 @@ import { createDropCounter } from '../../../utils/resilience/drop-counter';
 import { createNetworkCircuitBreaker } from '../../../utils/resilience/network-circuit-breaker';
 import { reliabilitySchema } from '../../../utils/settings/settings-schema';
 import { createRemoteWriteClient } from '../../../utils/export/remote-write-client';
-import { createRemoteWriteDelivery } from '../../../utils/export/remote-write-delivery';
+import { createRemoteWriteDelivery, REMOTE_WRITE_DELIVERY_STORAGE_KEY, REMOTE_WRITE_STATS_CORRUPT } from '../../../utils/export/remote-write-delivery';
 import { createSampleBuffer, SAMPLE_BUFFER_DROPS } from '../../../utils/export/sample-buffer';
 import type { FetchLike } from '../../../utils/export/http-request';
 import { createMemoryArea } from '../integrity/memory-area';
@@ -13,14 +13,13 @@ import { startPrometheusReceiver, type RemoteWriteReceiver } from '../../e2e/sup
 const T = Date.now();
 const SETTINGS = reliabilitySchema.parse({ breakerFailureThreshold: 2, halfOpenInitialDelayMs: 100, halfOpenMaxDelayMs: 200, requestTimeoutMs: 2_000 });
 
-function setup(url: () => string, fetchImpl?: FetchLike) {
-  const memory = createMemoryArea();
+function setup(url: () => string, fetchImpl?: FetchLike, memory = createMemoryArea()) {
   const drops = createDropCounter();
   const buffer = createSampleBuffer({ area: memory.area, limits: () => ({ maxBytes: 5_000_000, maxAgeMs: 3_600_000 }), drops });
   const breaker = createNetworkCircuitBreaker({ area: memory.area, settings: SETTINGS, random: () => 0 });
   const client = createRemoteWriteClient(() => ({ url: url(), username: 'agent', password: 's3cret', bearerToken: '', timeoutMs: 2_000 }), fetchImpl);
-  const delivery = createRemoteWriteDelivery({ buffer, client, breaker, drops, maxSamplesPerRequest: () => 3, retryDelayMs: 100 });
-  return { buffer, breaker, delivery, drops };
+  const delivery = createRemoteWriteDelivery({ buffer, client, breaker, drops, area: memory.area, maxSamplesPerRequest: () => 3, retryDelayMs: 100 });
+  return { buffer, breaker, delivery, drops, memory };
 }
 
 describe('createRemoteWriteDelivery', () => {
@@ -69,6 +68,32 @@ describe('createRemoteWriteDelivery', () => {
     delivery.dispose();
     expect(calls).toBe(1);
     expect(buffer.stats().frames).toBe(2);
+  });
+
+  it('keeps its counts and last error across a worker restart, and counts unreadable stored counts', async () => {
+    let status = 204;
+    const fetchImpl: FetchLike = async () => new Response(status === 204 ? null : 'bad label', { status });
+    const first = setup(() => 'http://receiver.test/api/v1/write', fetchImpl);
+    first.buffer.append(T, [{ name: 'a', labels: {}, value: 1 }]);
+    await first.delivery.flush();
+    status = 400;
+    first.buffer.append(T + 1_000, [{ name: 'a', labels: {}, value: 2 }]);
+    await first.delivery.flush();
+    await first.delivery.persist();
+    first.delivery.dispose();
+
+    // A new worker on the same storage.
+    const second = setup(() => 'http://receiver.test/api/v1/write', fetchImpl, first.memory);
+    await second.delivery.restore();
+    expect(second.delivery.health()).toMatchObject({ pushesOk: 1, pushesFailed: 1, lastError: { kind: 'http', status: 400, message: 'bad label' } });
+    second.delivery.dispose();
+
+    first.memory.data.set(REMOTE_WRITE_DELIVERY_STORAGE_KEY, { pushesOk: 'lots' });
+    const third = setup(() => 'http://receiver.test/api/v1/write', fetchImpl, first.memory);
+    await third.delivery.restore();
+    expect(third.delivery.health()).toMatchObject({ pushesOk: 0, pushesFailed: 0, lastError: null });
+    expect(third.drops.snapshot()[REMOTE_WRITE_STATS_CORRUPT]).toBe(1);
+    third.delivery.dispose();
   });
 
   describe('against a real Prometheus that goes away and comes back', () => {
