@@ -280,6 +280,10 @@ Hook per poll 660 → 525 µs (0.80×), against a read floor of ~300 µs. A bare
 across browsers of the same run, so ratios move with it; the hook's own figure is the one to compare. A
 fourth variant that held the waiting snapshots as JSON text instead of objects (to keep them out of the
 old generation) measured 486 µs against 447 µs for the build without it (2 rounds) and was dropped.
+At the default 2 s poll (the build before this pass and the final one, selected pairs included; 2 rounds of 45 s
+phases, load average 0.5–0.9) every tick sends, so
+only the relay's timer and copies, the full reads and the pairs changed: hook 626 → 460 µs per poll. With 45 polls a
+phase the idle phase's noise there exceeds a bare call's signal (bare read −33 to 134 µs), so no ratio is claimed at 2 s.
 
 The worker gains too: 4 times fewer port messages at a 250 ms poll. Extension process CPU of the build before this
 pass and this one, in two browsers at once (5 calls = 10 PCs at 250 ms, probes off, 3 min after 45 s of warm-up,
