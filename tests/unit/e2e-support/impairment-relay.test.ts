@@ -60,7 +60,7 @@ describe('startImpairmentRelay', () => {
     expect(heldMs).toBeGreaterThanOrEqual(2 * 19);
   });
 
-  it('drops about the set share, counts every drop, and counts RTP per SSRC from the header', async () => {
+  it('drops the set share of every stream, counts every drop, and counts RTP per SSRC from the header', async () => {
     relay = await startImpairmentRelay({ dropRatio: 0.3, delayMs: 0 });
     const [a, b] = await Promise.all([endpoint(), endpoint()]);
     sockets.push(a.socket, b.socket);
@@ -77,13 +77,13 @@ describe('startImpairmentRelay', () => {
       what: 'every forwarded datagram at b',
     });
     const { dropped } = relay.stats();
-    expect(dropped).toBeGreaterThan(240);
-    expect(dropped).toBeLessThan(360);
     const bySsrc = relay.rtpBySsrc();
     expect([...bySsrc.keys()].sort()).toEqual([1111, 2222]);
-    expect(bySsrc.get(1111)!.received + bySsrc.get(2222)!.received).toBe(1_000);
-    expect(bySsrc.get(1111)!.dropped + bySsrc.get(2222)!.dropped).toBeLessThanOrEqual(dropped);
-    expect(bySsrc.get(1111)!.dropped + bySsrc.get(2222)!.dropped).toBeGreaterThanOrEqual(dropped - 1);
+    // 500 datagrams of each SSRC: five whole blocks of 100, 30 dropped in each, at random places.
+    expect(bySsrc.get(1111)).toEqual({ received: 500, dropped: 150 });
+    expect(bySsrc.get(2222)).toEqual({ received: 500, dropped: 150 });
+    // The STUN-like datagram is the rest of the traffic's first: dropped or not, counted either way.
+    expect([300, 301]).toContain(dropped);
   }, 30_000);
 
   it.each([
