@@ -77,7 +77,7 @@ export interface PageCostResult {
  * call reads the wanted stats by id (a full forEach every FULL_READ_INTERVAL_MS, as the hook does) and copies
  * their quality fields into plain objects, then drops them.
  */
-export function pollerScript(name: string, read: boolean): string {
+function pollerScript(name: string, read: boolean): string {
   return `(() => {
   if (window.${name}) return;
   const fields = ${JSON.stringify(QUALITY_STAT_FIELDS)};
